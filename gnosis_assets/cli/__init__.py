@@ -1,0 +1,1 @@
+"""The `gnosis` command line."""

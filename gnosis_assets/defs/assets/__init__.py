@@ -1,0 +1,1 @@
+"""Asset factories: one asset per source or model, partitioned by its versions."""

@@ -1,0 +1,28 @@
+"""The Dagster instance under the state folder, shared by the CLI and `dagster dev`."""
+
+import os
+
+import yaml
+from dagster import DagsterInstance
+
+from gnosis_assets.settings import Settings
+
+# Kept equal to the repository's dagster.yaml by a test, so an installed package needs no
+# checkout to build its instance.
+INSTANCE_CONFIG = {
+    "telemetry": {"enabled": False},
+    "storage": {"sqlite": {"base_dir": {"env": "DAGSTER_HOME"}}},
+    "concurrency": {"runs": {"max_concurrent_runs": 2}},
+    "run_monitoring": {"enabled": True, "max_resume_run_attempts": 0},
+}
+
+
+def open_instance(settings: Settings) -> DagsterInstance:
+    """Return the persistent instance in `$GNOSIS_HOME/dagster`, creating its dagster.yaml."""
+    home = settings.dagster_home
+    home.mkdir(parents=True, exist_ok=True)
+    config_path = home / "dagster.yaml"
+    if not config_path.exists():
+        config_path.write_text(yaml.safe_dump(INSTANCE_CONFIG, sort_keys=False), encoding="utf-8")
+    os.environ["DAGSTER_HOME"] = str(home)
+    return DagsterInstance.from_config(str(home))

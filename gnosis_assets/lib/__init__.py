@@ -1,0 +1,1 @@
+"""Small reusable pieces with no knowledge of volumes, stores or Dagster."""

@@ -1,0 +1,88 @@
+"""Streaming writer of the three split files, with SHA256 and size computed while writing."""
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+from gnosis_assets.splits.config import SPLIT_NAMES
+
+SPLIT_SUFFIX = ".csv"
+_PARTIAL_SUFFIX = ".partial"
+
+
+@dataclass(frozen=True)
+class WrittenFile:
+    """One finished split file."""
+
+    file: str
+    rows: int
+    sha256: str
+    size_bytes: int
+
+
+class SplitWriter:
+    """Context manager that writes train/val/test to partial files and renames them at commit.
+
+    Leaving the context without `commit()` (for example on an exception) deletes the partial
+    files, so a failed run never leaves split files that look complete.
+    """
+
+    def __init__(self, out_dir: Path, header_line: bytes) -> None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        self._finals = [out_dir / f"{split}{SPLIT_SUFFIX}" for split in SPLIT_NAMES]
+        self._partials = [path.with_name(path.name + _PARTIAL_SUFFIX) for path in self._finals]
+        self._handles = [path.open("wb") for path in self._partials]
+        self._hashers = [hashlib.sha256() for _ in SPLIT_NAMES]
+        self._sizes = [0, 0, 0]
+        self._rows = [0, 0, 0]
+        self._committed = False
+        for index in range(len(SPLIT_NAMES)):
+            self._write(index, header_line)
+
+    def __enter__(self) -> "SplitWriter":
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if not self._committed:
+            self._close_handles()
+            for path in self._partials:
+                path.unlink(missing_ok=True)
+
+    def write(self, routed: tuple[list[bytes], list[bytes], list[bytes]]) -> None:
+        """Append each split's lines, which must already end in LF."""
+        for index, lines in enumerate(routed):
+            if lines:
+                self._rows[index] += len(lines)
+                self._write(index, b"".join(lines))
+
+    def commit(self) -> list[WrittenFile]:
+        """Flush, fsync and rename the partial files to train.csv, val.csv and test.csv."""
+        for handle in self._handles:
+            handle.flush()
+            os.fsync(handle.fileno())
+        self._close_handles()
+        for partial, final in zip(self._partials, self._finals, strict=True):
+            partial.replace(final)
+        self._committed = True
+        return [
+            WrittenFile(final.name, rows, hasher.hexdigest(), size)
+            for final, rows, hasher, size in zip(
+                self._finals, self._rows, self._hashers, self._sizes, strict=True
+            )
+        ]
+
+    def _write(self, index: int, data: bytes) -> None:
+        self._handles[index].write(data)
+        self._hashers[index].update(data)
+        self._sizes[index] += len(data)
+
+    def _close_handles(self) -> None:
+        for handle in self._handles:
+            handle.close()

@@ -1,0 +1,1 @@
+"""Publishing volumes to the store: discovery, upload with hashing, metadata and reports."""

@@ -1,0 +1,5 @@
+"""Where curated data comes from: Modal volumes, through the client or as a mounted folder."""
+
+from gnosis_assets.volumes.base import FileEntry, FileEntryType, VolumeError, VolumeSource
+
+__all__ = ["FileEntry", "FileEntryType", "VolumeError", "VolumeSource"]
