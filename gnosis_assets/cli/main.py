@@ -5,6 +5,7 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from gnosis_assets.settings import Settings
 
@@ -53,6 +54,60 @@ def _stats(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    from gnosis_assets.api import serve
+
+    serve(settings, host=args.host, port=args.port)
+    return 0
+
+
+def _lineage(args: argparse.Namespace, settings: Settings) -> int:
+    from gnosis_assets.lineage import (
+        LineageNotFoundError,
+        format_lineage_tree,
+        lineage_tree,
+        openlineage_events,
+    )
+    from gnosis_assets.registry.client import open_registry
+
+    with open_registry(settings) as registry:
+        try:
+            tree = lineage_tree(registry, args.model, args.version)
+        except LineageNotFoundError as error:
+            print(f"gnosis lineage: {error}", file=sys.stderr)
+            return 1
+    if args.openlineage:
+        print(json.dumps(openlineage_events(tree), indent=2, sort_keys=True, default=str))
+    elif args.json:
+        print(json.dumps(tree, indent=2, sort_keys=True, default=str))
+    else:
+        print(format_lineage_tree(tree))
+    return 0
+
+
+def _fetch(args: argparse.Namespace, settings: Settings) -> int:
+    from gnosis_assets.fetch import FetchError, fetch_dataset
+    from gnosis_assets.stores.factory import open_store
+
+    try:
+        result = fetch_dataset(
+            open_store(settings),
+            args.source,
+            args.version,
+            Path(args.dest),
+            split=args.split,
+            overwrite=args.overwrite,
+        )
+    except FetchError as error:
+        print(f"gnosis fetch: {error}", file=sys.stderr)
+        return 1
+    print(
+        f"fetched {args.source}/{args.version} to {result.dest}: {len(result.files)} files, "
+        f"{result.total_bytes} bytes, every SHA256 verified (content hash {result.content_hash})"
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gnosis",
@@ -87,6 +142,35 @@ def build_parser() -> argparse.ArgumentParser:
 
     stats = commands.add_parser("stats", help="print the registry stats as JSON")
     stats.set_defaults(handler=_stats)
+
+    serve = commands.add_parser("serve", help="serve the read-only registry HTTP API")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8001, help="TCP port (default 8001)")
+    serve.set_defaults(handler=_serve)
+
+    lineage = commands.add_parser(
+        "lineage", help="print model version -> dataset versions -> split sets -> files"
+    )
+    lineage.add_argument("model", help="model name, e.g. gnosis-i")
+    lineage.add_argument("version", help="model version, e.g. v1")
+    output = lineage.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print the lineage tree as JSON")
+    output.add_argument(
+        "--openlineage", action="store_true", help="print OpenLineage run events as JSON"
+    )
+    lineage.set_defaults(handler=_lineage)
+
+    fetch = commands.add_parser(
+        "fetch", help="download a dataset version and verify every file against metadata.json"
+    )
+    fetch.add_argument("source", help="dataset source, e.g. chembl")
+    fetch.add_argument("version", help="dataset version, e.g. chembl_27")
+    fetch.add_argument("dest", help="destination folder; it must not exist unless --overwrite")
+    fetch.add_argument("--split", help="fetch only this split set, e.g. default")
+    fetch.add_argument(
+        "--overwrite", action="store_true", help="replace DEST once the new copy is verified"
+    )
+    fetch.set_defaults(handler=_fetch)
     return parser
 
 

@@ -14,7 +14,7 @@ from gnosis_assets.defs.assets.registry import (
 )
 from gnosis_assets.defs.assets.reports import build_sync_report_asset
 from gnosis_assets.defs.assets.splits import build_split_asset
-from gnosis_assets.defs.checks import build_checksum_check
+from gnosis_assets.defs.checks import build_checksum_check, build_split_checks
 from gnosis_assets.sync.catalog import Catalog
 
 
@@ -46,6 +46,7 @@ def build_asset_graph(catalog: Catalog) -> AssetGraph:
             build_dataset_record_asset(source),
         ]
         graph.checks.append(build_checksum_check(source))
+        graph.checks.append(build_split_checks(source))
         record_keys.append(dataset_record_key(source))
     for model, model_spec in catalog.models.items():
         graph.model_assets[model] = [

@@ -141,9 +141,10 @@ class _LineEndingTracker(io.TextIOBase):
         try:
             text = self._decoder.decode(data, final=not data)
         except UnicodeDecodeError as error:
+            line = self.lines_seen + data[: error.start].count(b"\n")
             raise ParseError(
                 self._name,
-                self.lines_seen,
+                line,
                 f"invalid UTF-8 byte {error.object[error.start : error.start + 1]!r}",
             ) from error
         self._count(text)

@@ -108,6 +108,14 @@ class Registry:
         )
         return result.modified_count > 0
 
+    def mark_model_missing(self, model: str, version: str, missing: bool) -> bool:
+        """Set `missing_from_volume` on a model version; return whether the flag changed."""
+        result = self.db.models.update_one(
+            {"_id": f"{model}/{version}", "missing_from_volume": {"$ne": missing}},
+            {"$set": {"missing_from_volume": missing}},
+        )
+        return result.modified_count > 0
+
     def dataset(self, source: str, version: str) -> dict[str, Any] | None:
         return _strip_id(self.db.datasets.find_one({"_id": f"{source}/{version}"}))
 

@@ -80,7 +80,7 @@ def _parse_fractions(value: Any) -> tuple[float, float, float]:
         value = [value[split] for split in SPLIT_NAMES]
     if isinstance(value, str | bytes) or not hasattr(value, "__len__") or len(value) != 3:
         raise _field_error("fractions", value, "expected three numbers: train, val, test")
-    return tuple(value)  # type: ignore[return-value]
+    return tuple(value)
 
 
 def _field_error(field: str, value: Any, expected: str) -> SplitError:

@@ -17,8 +17,6 @@ from gnosis_assets.splits.config import SPLIT_NAMES
 from gnosis_assets.splits.reader import TableReader
 from gnosis_assets.splits.strategies import MAX_EXAMPLES, HashAssigner
 
-_LOW_MASK = (1 << 64) - 1
-
 
 class FingerprintSpill:
     """Append-only files of key fingerprints, one per split."""
@@ -28,13 +26,13 @@ class FingerprintSpill:
         for path in self._paths:
             path.write_bytes(b"")
 
-    def append(self, fingerprints: tuple[list[int], list[int], list[int]]) -> None:
-        """Write and then clear each split's buffered fingerprints."""
-        for path, values in zip(self._paths, fingerprints, strict=True):
-            if values:
+    def append(self, digests: tuple[list[bytes], list[bytes], list[bytes]]) -> None:
+        """Append the low 8 bytes of each split's 16-byte key digests to its spill file."""
+        for path, split_digests in zip(self._paths, digests, strict=True):
+            if split_digests:
+                joined = np.frombuffer(b"".join(split_digests), dtype=">u8")
                 with path.open("ab") as handle:
-                    np.asarray(values, dtype=np.uint64).tofile(handle)
-                values.clear()
+                    joined[1::2].astype(np.uint64).tofile(handle)
 
     def repeated(self) -> set[int]:
         """Return the fingerprints that occur more than once in any split."""
@@ -68,7 +66,6 @@ def confirm_duplicates(
     key_index: int,
     assigner: HashAssigner,
     candidates: set[int],
-    batch_rows: int,
 ) -> DuplicateKeys:
     """Re-read the input and count the keys that really occur on more than one row.
 
@@ -78,11 +75,11 @@ def confirm_duplicates(
     # key bytes -> line numbers; dicts keep insertion order, so examples follow the input.
     lines_by_key: dict[bytes, list[int]] = {}
     with TableReader(input_path) as table:
-        for batch in table.batches(key_index, batch_rows):
+        for batch in table.batches(key_index):
             for key, line_number in zip(batch.keys, batch.line_numbers, strict=True):
                 if not key.strip():
                     continue
-                fingerprint = int.from_bytes(assigner.digest(key), "big") & _LOW_MASK
+                fingerprint = int.from_bytes(assigner.digest(key)[8:], "big")
                 if fingerprint in candidates:
                     lines_by_key.setdefault(key, []).append(line_number)
 

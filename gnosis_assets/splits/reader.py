@@ -1,37 +1,45 @@
 """Streaming reader for delimited text tables that keeps every cell's bytes as read.
 
-Rows are handled as bytes. Most lines contain no quote character and are split with
-`bytes.split`, which is what makes the reader fast. Lines with quotes, carriage returns or
-(in TSV input) commas go through the `csv` module. The reader decodes them as Latin-1 because
-that maps each byte to one character and back, so cells of any ASCII-compatible encoding,
-UTF-8 included, keep their exact bytes.
-
-Every record is re-serialized as RFC 4180 CSV with a comma delimiter, LF line endings and
-minimal quoting. The rule is written out in `format_row` instead of taken from `csv.writer`,
-because `csv.writer` quoting of carriage returns differs between Python versions.
+The input is read in chunks of whole lines. A chunk without double quotes and stray carriage
+returns (and, in TSV input, without commas) becomes a `FastBlock`: its lines split on LF, with
+tabs turned into commas, which is already canonical CSV. Any other chunk is parsed line by line,
+and records with quotes go through the `csv` module. That path decodes bytes as Latin-1, which
+maps each byte to one character and back, so cells of any ASCII-compatible encoding, UTF-8
+included, keep their exact bytes. Records are re-serialized by `format_row`.
 """
 
 import csv
 import gzip
-import hashlib
 import io
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO
 
+from gnosis_assets.splits.csvformat import detect_delimiter, format_row
 from gnosis_assets.splits.errors import SplitError
+from gnosis_assets.splits.prefetch import ChunkPrefetcher, HashingRaw
 
 GZIP_MAGIC = b"\x1f\x8b"
-BUFFER_BYTES = 1 << 20
-_NEEDS_QUOTES = (",", '"', "\r", "\n")
-_TAB_SUFFIXES = (".tsv", ".tab", ".txt")
+_BUFFER_BYTES = 1 << 20
+
+
+@dataclass(frozen=True)
+class FastBlock:
+    """Consecutive lines in canonical comma form, without quotes, CR or line endings.
+
+    The cell count of each line is not checked yet; `TableReader.to_batch` checks it.
+    """
+
+    lines: list[bytes]
+    first_line: int
 
 
 @dataclass(frozen=True)
 class Batch:
-    """Consecutive records: canonical output lines, key cells and starting line numbers."""
+    """Parsed records: canonical lines without LF, key cells and starting line numbers."""
 
     lines: list[bytes]
     keys: list[bytes]
@@ -47,93 +55,34 @@ class InputSummary:
     compression: str
     delimiter: str
     columns: tuple[str, ...]
-    rows: int
     blank_lines: int
 
 
-class _HashingRaw(io.RawIOBase):
-    """Raw file wrapper that computes the SHA256 and size of the bytes read through it."""
-
-    def __init__(self, path: Path) -> None:
-        self._file = path.open("rb", buffering=0)
-        self.sha256 = hashlib.sha256()
-        self.size = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        count = self._file.readinto(buffer)
-        if count:
-            self.sha256.update(memoryview(buffer)[:count])
-            self.size += count
-        return count or 0
-
-    def drain(self) -> None:
-        """Read the rest of the file so that the SHA256 covers all of it."""
-        while chunk := self._file.read(BUFFER_BYTES):
-            self.sha256.update(chunk)
-            self.size += len(chunk)
-
-    def close(self) -> None:
-        self._file.close()
-        super().close()
-
-
-def format_row(cells: list[str]) -> bytes:
-    """Serialize Latin-1-decoded cells as one canonical CSV line ending in LF.
-
-    A cell is quoted only if it contains a comma, a double quote, CR or LF. A row made of one
-    empty cell is written as `""` so that it does not read back as a blank line.
-    """
-    if cells == [""]:
-        return b'""\n'
-    parts = []
-    for cell in cells:
-        if any(char in cell for char in _NEEDS_QUOTES):
-            cell = '"' + cell.replace('"', '""') + '"'
-        parts.append(cell)
-    return (",".join(parts) + "\n").encode("latin-1")
-
-
-def detect_delimiter(name: str, header: bytes) -> bytes:
-    """Return tab or comma: from the header when it contains only one of them, else the name."""
-    has_tab = b"\t" in header
-    has_comma = b"," in header
-    if has_tab != has_comma:
-        return b"\t" if has_tab else b","
-    base = name.lower().removesuffix(".gz")
-    return b"\t" if base.endswith(_TAB_SUFFIXES) else b","
-
-
 class TableReader:
-    """Context manager that reads a CSV or TSV file, optionally gzip-compressed, in batches."""
+    """Context manager that reads a CSV or TSV file, optionally gzip-compressed."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._raw = _HashingRaw(path)
-        buffered = io.BufferedReader(self._raw, BUFFER_BYTES)
-        self.compression = "gzip" if buffered.peek(2)[:2] == GZIP_MAGIC else "none"
-        self._buffered = buffered
-        self._stream: BinaryIO = buffered
-        if self.compression == "gzip":
-            self._stream = io.BufferedReader(
-                gzip.GzipFile(fileobj=buffered, mode="rb"),  # type: ignore[arg-type]
-                BUFFER_BYTES,
-            )
-        elif path.name.lower().endswith(".gz"):
-            self.close()
-            raise SplitError(f"{path}: the name ends in .gz but the file is not gzip data")
-
-        self.rows = 0
-        self.blank_lines = 0
-        self._line_number = 1
-        self._finished = False
+        self._raw = HashingRaw(path)
+        self._buffered = io.BufferedReader(self._raw, _BUFFER_BYTES)
+        self._stream: BinaryIO = self._buffered
+        self._prefetcher: ChunkPrefetcher | None = None
         try:
+            self.compression = "gzip" if self._buffered.peek(2)[:2] == GZIP_MAGIC else "none"
+            if self.compression == "gzip":
+                decompressed = gzip.GzipFile(fileobj=self._buffered, mode="rb")
+                self._stream = io.BufferedReader(decompressed, _BUFFER_BYTES)
+            elif path.name.lower().endswith(".gz"):
+                raise SplitError(f"{path}: the name ends in .gz but the file is not gzip data")
+            self.blank_lines = 0
+            self._line_number = 0  # last line consumed; line 1 is the header
             self._read_header()
+            self._prefetcher = ChunkPrefetcher(self._stream, self._raw)
+            self._chunks = iter(self._prefetcher)
         except BaseException:
             self.close()
             raise
+        self._finished = False
 
     def __enter__(self) -> "TableReader":
         return self
@@ -147,25 +96,11 @@ class TableReader:
         self.close()
 
     def close(self) -> None:
+        if self._prefetcher is not None:
+            self._prefetcher.close()
         self._stream.close()
         self._buffered.close()
         self._raw.close()
-
-    def _read_header(self) -> None:
-        first = self._next_line()
-        if first is None or not first.rstrip(b"\r\n"):
-            raise SplitError(f"{self.path}: the file is empty or its first line is blank")
-        if b"\r" in first.rstrip(b"\r\n"):
-            raise SplitError(
-                f"{self.path}: the header contains a carriage return that does not end a line; "
-                "convert CR-only line endings to LF"
-            )
-        self.delimiter = detect_delimiter(self.path.name, first)
-        cells = self._parse_quoted(first, 1)
-        self.header_line = format_row(cells)
-        names = [cell.encode("latin-1").decode("utf-8", errors="replace") for cell in cells]
-        names[0] = names[0].removeprefix("\ufeff")
-        self.columns = tuple(names)
 
     def column_index(self, name: str) -> int:
         """Return the position of a column, raising SplitError that lists the columns."""
@@ -183,7 +118,7 @@ class TableReader:
         return matches[0]
 
     def summary(self) -> InputSummary:
-        """Return the input facts; valid after `batches` has been read to the end."""
+        """Return the input facts; valid after `blocks` has been read to the end."""
         if not self._finished:
             raise RuntimeError("summary() needs the whole file to be read first")
         return InputSummary(
@@ -192,89 +127,146 @@ class TableReader:
             compression=self.compression,
             delimiter=self.delimiter.decode("ascii"),
             columns=self.columns,
-            rows=self.rows,
             blank_lines=self.blank_lines,
         )
 
-    def _next_line(self) -> bytes | None:
+    def blocks(self, key_index: int) -> Iterator[FastBlock | Batch]:
+        """Yield the data records in input order, as fast blocks or parsed batches."""
+        is_tab = self.delimiter == b"\t"
         try:
-            return next(self._stream, None)  # type: ignore[call-overload]
-        except (OSError, EOFError) as error:
-            raise SplitError(f"{self.path}: could not decompress the file: {error}") from error
+            for chunk in self._chunks:
+                if b'"' in chunk or (is_tab and b"," in chunk):
+                    yield self._parse_chunk(chunk, key_index)
+                    continue
+                if b"\r" in chunk:
+                    chunk = chunk.replace(b"\r\n", b"\n")
+                    if b"\r" in chunk:
+                        yield self._parse_chunk(chunk, key_index)
+                        continue
+                if is_tab:
+                    chunk = chunk.replace(b"\t", b",")
+                lines = chunk.split(b"\n")
+                first = self._line_number + 1
+                self._line_number += len(lines)
+                yield FastBlock(lines, first)
+        except (OSError, EOFError, zlib.error) as error:
+            raise SplitError(f"{self.path}: could not read the file: {error}") from error
+        self._finished = True
 
-    def batches(self, key_index: int, batch_rows: int) -> Iterator[Batch]:
-        """Yield the data records in input order, at most `batch_rows` per batch.
+    def batches(self, key_index: int) -> Iterator[Batch]:
+        """Yield the data records in input order as parsed batches."""
+        for block in self.blocks(key_index):
+            yield self.to_batch(block, key_index) if isinstance(block, FastBlock) else block
 
-        Blank lines are skipped and counted, unless the table has one column: then a blank
-        line is a record with an empty key. A record with a different number of cells than
-        the header raises SplitError.
-        """
-        delimiter = self.delimiter
-        is_tab = delimiter == b"\t"
-        expected_delimiters = len(self.columns) - 1
+    def to_batch(self, block: FastBlock, key_index: int) -> Batch:
+        """Check cell counts, skip blank lines and extract keys of a fast block."""
+        expected = len(self.columns) - 1
         split_limit = key_index + 1
-        lines: list[bytes] = []
-        keys: list[bytes] = []
-        numbers: list[int] = []
-        line_number = self._line_number
+        lines = []
+        keys = []
+        numbers = []
+        for line_number, line in enumerate(block.lines, start=block.first_line):
+            if not line and expected:
+                self.blank_lines += 1
+                continue
+            commas = line.count(b",")
+            if commas != expected:
+                self._raise_width(commas + 1, line_number)
+            lines.append(line or b'""')
+            keys.append(line.split(b",", split_limit)[key_index])
+            numbers.append(line_number)
+        return Batch(lines, keys, numbers)
 
-        while (raw := self._next_line()) is not None:
-            line_number += 1
-            body = raw.rstrip(b"\r\n")
-            if not body and expected_delimiters:
+    def _read_header(self) -> None:
+        try:
+            first = self._stream.readline()
+        except (OSError, EOFError) as error:
+            raise SplitError(f"{self.path}: could not read the file: {error}") from error
+        body = first.rstrip(b"\r\n")
+        if not body:
+            raise SplitError(f"{self.path}: the file is empty or its first line is blank")
+        if b"\r" in body:
+            raise SplitError(
+                f"{self.path}: the header contains a carriage return that does not end a line; "
+                "convert CR-only line endings to LF"
+            )
+        self.delimiter = detect_delimiter(self.path.name, first)
+
+        def header_lines() -> Iterator[str]:
+            # A quoted header cell may contain line breaks, so the record can span lines.
+            self._line_number = 1
+            yield first.decode("latin-1")
+            while line := self._stream.readline():
+                self._line_number += 1
+                yield line.decode("latin-1")
+
+        cells = self._parse_record(header_lines(), 1)
+        self.header_line = format_row(cells)
+        names = [cell.encode("latin-1").decode("utf-8", errors="replace") for cell in cells]
+        names[0] = names[0].removeprefix("\ufeff")
+        self.columns = tuple(names)
+
+    def _parse_chunk(self, chunk: bytes, key_index: int) -> Batch:
+        """Parse a chunk line by line; a quoted record may continue into later chunks."""
+        delimiter = self.delimiter
+        expected = len(self.columns) - 1
+        lines = chunk.split(b"\n")
+        position = 0
+        out_lines, keys, numbers = [], [], []
+
+        def continuation() -> Iterator[str]:
+            # Feed the csv module the rest of this chunk and then the following chunks.
+            nonlocal position
+            while True:
+                if position == len(lines):
+                    following = next(self._chunks, None)
+                    if following is None:
+                        return
+                    lines.extend(following.split(b"\n"))
+                self._line_number += 1
+                position += 1
+                yield lines[position - 1].decode("latin-1") + "\n"
+
+        while position < len(lines):
+            start = self._line_number + 1
+            body = lines[position].removesuffix(b"\r")
+            if not body and expected:
+                self._line_number += 1
+                position += 1
                 self.blank_lines += 1
                 continue
 
-            if b'"' in body or b"\r" in body or (is_tab and b"," in body):
-                start = line_number
-                cells = self._parse_quoted(raw, start)
-                line_number = self._line_number
+            if b'"' in body or b"\r" in body or (delimiter == b"\t" and b"," in body):
+                cells = self._parse_record(continuation(), start)
                 self._check_width(len(cells), start)
-                lines.append(format_row(cells))
+                out_lines.append(format_row(cells))
                 keys.append(cells[key_index].encode("latin-1"))
-                numbers.append(start)
             else:
-                if body.count(delimiter) != expected_delimiters:
-                    self._check_width(body.count(delimiter) + 1, line_number)
-                keys.append(body.split(delimiter, split_limit)[key_index])
-                if is_tab:
-                    body = body.replace(b"\t", b",")
-                lines.append(body + b"\n" if body else b'""\n')
-                numbers.append(line_number)
+                self._line_number += 1
+                position += 1
+                width = body.count(delimiter) + 1
+                self._check_width(width, start)
+                out_lines.append(body.replace(b"\t", b",") if body else b'""')
+                keys.append(body.split(delimiter, key_index + 1)[key_index])
+            numbers.append(start)
+        return Batch(out_lines, keys, numbers)
 
-            if len(lines) >= batch_rows:
-                self.rows += len(lines)
-                yield Batch(lines, keys, numbers)
-                lines, keys, numbers = [], [], []
-
-        self.rows += len(lines)
-        if lines:
-            yield Batch(lines, keys, numbers)
-        self._finished = True
-        self._raw.drain()
+    def _parse_record(self, source: Iterator[str], line_number: int) -> list[str]:
+        reader = csv.reader(source, delimiter=self.delimiter.decode("ascii"), strict=True)
+        try:
+            return next(reader)
+        except (csv.Error, StopIteration) as error:
+            raise SplitError(
+                f"{self.path}: the record starting on line {line_number} is not valid CSV "
+                f"({error or 'unexpected end of file'}); check its quotes"
+            ) from error
 
     def _check_width(self, width: int, line_number: int) -> None:
         if width != len(self.columns):
-            raise SplitError(
-                f"{self.path}: line {line_number} has {width} cells but the header has "
-                f"{len(self.columns)}; fix the row or its quoting"
-            )
+            self._raise_width(width, line_number)
 
-    def _parse_quoted(self, first: bytes, line_number: int) -> list[str]:
-        """Parse one record that starts with line `first` and may continue on later lines."""
-        self._line_number = line_number
-
-        def lines() -> Iterator[str]:
-            yield first.decode("latin-1")
-            while (raw := self._next_line()) is not None:
-                self._line_number += 1
-                yield raw.decode("latin-1")
-
-        reader = csv.reader(lines(), delimiter=self.delimiter.decode("ascii"), strict=True)
-        try:
-            return next(reader)
-        except csv.Error as error:
-            raise SplitError(
-                f"{self.path}: the record starting on line {line_number} is not valid CSV "
-                f"({error}); check its quotes"
-            ) from error
+    def _raise_width(self, width: int, line_number: int) -> None:
+        raise SplitError(
+            f"{self.path}: line {line_number} has {width} cells but the header has "
+            f"{len(self.columns)}; fix the row or its quoting"
+        )

@@ -13,7 +13,6 @@ import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from gnosis_assets.splits.config import SplitConfig
 from gnosis_assets.splits.reader import Batch
 from gnosis_assets.splits.scaffolds import ACYCLIC, INVALID, ScaffoldKeyer
 
@@ -44,6 +43,13 @@ class Examples:
         return ", ".join(f"line {line}: {value!r}" for line, value in self.samples)
 
 
+Routed = tuple[list[bytes], list[bytes], list[bytes]]
+
+
+class NeedsChecks(Exception):
+    """A fast block contains a row that only the checked path can report precisely."""
+
+
 @dataclass
 class Tally:
     """Per-run counters filled while rows are assigned."""
@@ -51,14 +57,6 @@ class Tally:
     empty_keys: Examples = field(default_factory=Examples)
     invalid_smiles: Examples = field(default_factory=Examples)
     acyclic_rows: int = 0
-    # Hash strategy: low 64 digest bits of each row key, per split, for duplicate detection.
-    fingerprints: tuple[list[int], list[int], list[int]] = field(
-        default_factory=lambda: ([], [], [])
-    )
-    # Group and scaffold strategies: the 16-byte group digests seen, per split.
-    groups: tuple[set[bytes], set[bytes], set[bytes]] = field(
-        default_factory=lambda: (set(), set(), set())
-    )
     # Scaffold strategy: SMILES bytes -> (split index, group digest, kind), so RDKit parses
     # each distinct SMILES once per run.
     scaffold_cache: dict[bytes, tuple[int, bytes, int]] = field(default_factory=dict)
@@ -72,9 +70,10 @@ class HashAssigner:
         # Copying the keyed state is faster than keying a new hasher for every row.
         self.new_hasher = base.copy
         train, val = Fraction(fractions[0]), Fraction(fractions[1])
-        # Compared against the whole 128-bit digest, which equals comparing its first 64 bits.
-        self.train_below = math.floor(train * 2**64) << 64
-        self.val_below = math.floor((train + val) * 2**64) << 64
+        # 16-byte big-endian bounds: comparing digests as bytes compares them as integers,
+        # and a bound with 8 zero bytes at the end compares only the first 8 digest bytes.
+        self.train_below = (math.floor(train * 2**64) << 64).to_bytes(16, "big")
+        self.val_below = (math.floor((train + val) * 2**64) << 64).to_bytes(16, "big")
 
     def digest(self, key: bytes) -> bytes:
         hasher = self.new_hasher()
@@ -83,55 +82,77 @@ class HashAssigner:
 
     def split_index(self, digest: bytes) -> int:
         """Return 0, 1 or 2 for train, val or test."""
-        value = int.from_bytes(digest, "big")
-        if value < self.train_below:
+        if digest < self.train_below:
             return 0
-        return 1 if value < self.val_below else 2
+        return 1 if digest < self.val_below else 2
 
 
-def assign_by_key(
-    batch: Batch, assigner: HashAssigner, tally: Tally, *, track_groups: bool
-) -> tuple[list[bytes], list[bytes], list[bytes]]:
-    """Route a batch's lines to train, val and test by the hash of each row's key cell.
+def route_fast_block(
+    lines: list[bytes], key_index: int, columns: int, assigner: HashAssigner
+) -> tuple[Routed, Routed]:
+    """Route unchecked comma-form lines by the hash of their key cell; return lines and digests.
 
-    With `track_groups`, the key is a group key and its digest is added to the split's group
-    set. Otherwise the key's low 64 digest bits are kept for duplicate detection. Rows with an
-    empty key are counted in the tally and written nowhere.
+    This is the hot loop of the hash and group strategies, so it does only what the common row
+    needs. It raises NeedsChecks on the first blank line, wrong cell count or empty key, and
+    the caller then routes the block with `route_batch`.
     """
-    routed: tuple[list[bytes], list[bytes], list[bytes]] = ([], [], [])
+    train, val, test = [], [], []
+    train_digests, val_digests, test_digests = [], [], []
     new_hasher = assigner.new_hasher
     train_below = assigner.train_below
     val_below = assigner.val_below
-    fingerprints = tally.fingerprints
-    groups = tally.groups
-    low_mask = (1 << 64) - 1
+    commas = columns - 1
+    split_limit = key_index + 1
 
+    for line in lines:
+        if line.count(b",") != commas:
+            raise NeedsChecks
+        key = line.split(b",", split_limit)[key_index]
+        if not key.strip():
+            raise NeedsChecks
+        hasher = new_hasher()
+        hasher.update(key)
+        digest = hasher.digest()
+        if digest < train_below:
+            train.append(line)
+            train_digests.append(digest)
+        elif digest < val_below:
+            val.append(line)
+            val_digests.append(digest)
+        else:
+            test.append(line)
+            test_digests.append(digest)
+    return (train, val, test), (train_digests, val_digests, test_digests)
+
+
+def route_batch(batch: Batch, assigner: HashAssigner, tally: Tally) -> tuple[Routed, Routed]:
+    """Route parsed records by the hash of their key cell; return lines and digests.
+
+    Rows with an empty or whitespace-only key are counted in the tally and written nowhere.
+    """
+    routed: Routed = ([], [], [])
+    digests: Routed = ([], [], [])
     for line, key, line_number in zip(batch.lines, batch.keys, batch.line_numbers, strict=True):
         if not key.strip():
             tally.empty_keys.add(line_number, key)
             continue
-        hasher = new_hasher()
-        hasher.update(key)
-        digest = hasher.digest()
-        value = int.from_bytes(digest, "big")
-        index = 0 if value < train_below else (1 if value < val_below else 2)
+        digest = assigner.digest(key)
+        index = assigner.split_index(digest)
         routed[index].append(line)
-        if track_groups:
-            groups[index].add(digest)
-        else:
-            fingerprints[index].append(value & low_mask)
-    return routed
+        digests[index].append(digest)
+    return routed, digests
 
 
-def assign_by_scaffold(
+def route_by_scaffold(
     batch: Batch, assigner: HashAssigner, keyer: ScaffoldKeyer, tally: Tally
-) -> tuple[list[bytes], list[bytes], list[bytes]]:
-    """Route a batch's lines by the hash of the Bemis-Murcko group key of each row's SMILES.
+) -> tuple[Routed, Routed]:
+    """Route parsed records by the hash of the Bemis-Murcko group key of their SMILES.
 
     Unparseable SMILES are counted. They are routed as their own groups only when the keyer
     was built with `invalid_as_group`, else they are written nowhere because the run fails.
     """
-    routed: tuple[list[bytes], list[bytes], list[bytes]] = ([], [], [])
+    routed: Routed = ([], [], [])
+    digests: Routed = ([], [], [])
     cache = tally.scaffold_cache
 
     for line, smiles, line_number in zip(batch.lines, batch.keys, batch.line_numbers, strict=True):
@@ -152,9 +173,5 @@ def assign_by_scaffold(
         elif kind == ACYCLIC:
             tally.acyclic_rows += 1
         routed[index].append(line)
-        tally.groups[index].add(digest)
-    return routed
-
-
-def is_group_strategy(config: SplitConfig) -> bool:
-    return config.strategy in ("group", "scaffold")
+        digests[index].append(digest)
+    return routed, digests

@@ -1,7 +1,13 @@
-"""Streaming writer of the three split files, with SHA256 and size computed while writing."""
+"""Streaming writer of the three split files, with SHA256 and size computed while writing.
+
+A background thread writes and hashes, because file writes and `hashlib` on large buffers
+release the GIL and so overlap with row assignment on the main thread.
+"""
 
 import hashlib
 import os
+import queue
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -10,6 +16,7 @@ from gnosis_assets.splits.config import SPLIT_NAMES
 
 SPLIT_SUFFIX = ".csv"
 _PARTIAL_SUFFIX = ".partial"
+_QUEUE_DEPTH = 8  # pending writes; each is one split's share of a batch
 
 
 @dataclass(frozen=True)
@@ -38,8 +45,12 @@ class SplitWriter:
         self._sizes = [0, 0, 0]
         self._rows = [0, 0, 0]
         self._committed = False
+        self._queue: queue.Queue[tuple[int, bytes] | None] = queue.Queue(maxsize=_QUEUE_DEPTH)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="split-writer", daemon=True)
+        self._thread.start()
         for index in range(len(SPLIT_NAMES)):
-            self._write(index, header_line)
+            self._write(index, header_line + b"\n")
 
     def __enter__(self) -> "SplitWriter":
         return self
@@ -51,19 +62,29 @@ class SplitWriter:
         traceback: TracebackType | None,
     ) -> None:
         if not self._committed:
+            self._stop_thread()
             self._close_handles()
             for path in self._partials:
                 path.unlink(missing_ok=True)
 
+    @property
+    def rows(self) -> list[int]:
+        """Rows written so far to train, val and test."""
+        return list(self._rows)
+
     def write(self, routed: tuple[list[bytes], list[bytes], list[bytes]]) -> None:
-        """Append each split's lines, which must already end in LF."""
+        """Append each split's lines, given without their LF."""
         for index, lines in enumerate(routed):
             if lines:
                 self._rows[index] += len(lines)
-                self._write(index, b"".join(lines))
+                lines.append(b"")  # so that the join ends with LF
+                self._write(index, b"\n".join(lines))
 
     def commit(self) -> list[WrittenFile]:
         """Flush, fsync and rename the partial files to train.csv, val.csv and test.csv."""
+        self._stop_thread()
+        if self._error is not None:
+            raise self._error
         for handle in self._handles:
             handle.flush()
             os.fsync(handle.fileno())
@@ -79,9 +100,26 @@ class SplitWriter:
         ]
 
     def _write(self, index: int, data: bytes) -> None:
-        self._handles[index].write(data)
-        self._hashers[index].update(data)
+        if self._error is not None:
+            raise self._error
         self._sizes[index] += len(data)
+        self._queue.put((index, data))
+
+    def _run(self) -> None:
+        while (item := self._queue.get()) is not None:
+            if self._error is not None:
+                continue  # keep taking items, so that put() in the main thread cannot block
+            index, data = item
+            try:
+                self._handles[index].write(data)
+                self._hashers[index].update(data)
+            except OSError as error:
+                self._error = error
+
+    def _stop_thread(self) -> None:
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
 
     def _close_handles(self) -> None:
         for handle in self._handles:

@@ -88,6 +88,10 @@ class ObjectStore(Protocol):
         """Delete one object; deleting a missing key is not an error."""
         ...
 
+    def move(self, source_key: str, target_key: str) -> None:
+        """Move an object with its metadata to another key, replacing any object there."""
+        ...
+
     def abort_incomplete_uploads(self, prefix: str) -> int:
         """Abort unfinished multipart uploads under `prefix` and return how many there were."""
         ...

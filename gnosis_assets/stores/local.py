@@ -153,6 +153,16 @@ class LocalStore:
         self._path(key).unlink(missing_ok=True)
         self._meta_path(key).unlink(missing_ok=True)
 
+    def move(self, source_key: str, target_key: str) -> None:
+        source, target = self._path(source_key), self._path(target_key)
+        metadata = self._meta_path(source_key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        self._meta_path(target_key).parent.mkdir(parents=True, exist_ok=True)
+        # The metadata goes first: a crash between the two renames leaves the new metadata
+        # beside the old bytes, which verify reports, never new bytes under old metadata.
+        os.replace(metadata, self._meta_path(target_key))
+        os.replace(source, target)
+
     def abort_incomplete_uploads(self, prefix: str) -> int:
         # Partial files of a killed sync are all in one temporary folder, whatever their key.
         if not self._tmp.is_dir():

@@ -276,6 +276,20 @@ class S3Store:
         except ClientError as error:
             raise self._fail("deletion of", key, error) from error
 
+    def move(self, source_key: str, target_key: str) -> None:
+        try:
+            # MetadataDirective COPY keeps the SHA256 metadata; the managed copy switches to
+            # UploadPartCopy above 5 GB.
+            self.client.copy(
+                {"Bucket": self.bucket, "Key": self._key(source_key)},
+                self.bucket,
+                self._key(target_key),
+                ExtraArgs={"MetadataDirective": "COPY", "ChecksumAlgorithm": "SHA256"},
+            )
+        except ClientError as error:
+            raise self._fail("moving", source_key, error) from error
+        self.delete(source_key)
+
     def abort_incomplete_uploads(self, prefix: str) -> int:
         paginator = self.client.get_paginator("list_multipart_uploads")
         count = 0

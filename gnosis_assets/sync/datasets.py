@@ -34,6 +34,8 @@ from gnosis_assets.sync.metadata import (
 )
 from gnosis_assets.volumes.base import FileEntry, FileEntryType, VolumeError
 
+STAGING_PREFIX = "_staging"  # changed files of published versions wait here, per run
+
 
 class DatasetSyncError(RuntimeError):
     """A dataset version that was not published; the message says which file and why."""
@@ -142,13 +144,16 @@ def _sync_file(
             )
         expected: str | None = sha256
         read_before = size
+        # The published object stays in place until every file of the version is ready.
+        target = f"{STAGING_PREFIX}/{context.run_id}/{key}"
     else:
         expected = None
         read_before = 0
+        target = key
 
     provenance = {"source-volume": volume.name, "source-path": entry.path}
     sha256, size, profile, _parts, retries = upload_file(
-        volume, entry, name, context.store, key, provenance, expected_sha256=expected
+        volume, entry, name, context.store, target, provenance, expected_sha256=expected
     )
     _remember(context, entry, sha256)
     context.progress.advance(key, size)
@@ -159,6 +164,7 @@ def _sync_file(
         uploaded_bytes=size,
         read_bytes=size + read_before,
         retries=retries,
+        staged_key=target if target != key else None,
     )
 
 
@@ -213,6 +219,7 @@ def _publish(context: SyncContext, source: str, version: str, result: DatasetSyn
             except (ParseError, SourceChangedError, StoreError, VolumeError) as error:
                 errors.append(error)
     if errors:
+        _discard(context, outcomes, new_version=previous_document is None)
         detail = "; ".join(str(error) for error in errors)
         raise DatasetSyncError(f"dataset {source}/{version} was not published: {detail}")
 
@@ -245,6 +252,11 @@ def _publish(context: SyncContext, source: str, version: str, result: DatasetSyn
         return
 
     document = _build_document(context, source, version, records, digest, previous_document)
+    # NOTE: between these moves and the metadata.json write, a reader of a changed version sees
+    # new bytes beside the old metadata.json; a verified fetch then fails loudly, never silently.
+    for outcome in outcomes:
+        if outcome.staged_key is not None:
+            context.store.move(outcome.staged_key, outcome.record["key"])
     document_sha = publish_metadata(context.store, document)
     result.status = "published"
     result.metadata = document
@@ -255,6 +267,15 @@ def _publish(context: SyncContext, source: str, version: str, result: DatasetSyn
         digest,
         document_sha,
     )
+
+
+def _discard(context: SyncContext, outcomes: list[FileOutcome], *, new_version: bool) -> None:
+    """Delete what a failed attempt uploaded, so nothing of it is left beside the record."""
+    for outcome in outcomes:
+        if outcome.staged_key is not None:
+            context.store.delete(outcome.staged_key)
+        elif new_version and outcome.action == "uploaded":
+            context.store.delete(outcome.record["key"])
 
 
 def _build_document(

@@ -26,6 +26,8 @@ class FileOutcome:
     uploaded_bytes: int = 0
     read_bytes: int = 0
     retries: int = 0
+    # Where the new bytes of a changed file wait until the whole version can be promoted.
+    staged_key: str | None = None
 
 
 def mtime_iso(entry: FileEntry) -> str:

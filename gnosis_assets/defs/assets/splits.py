@@ -33,6 +33,14 @@ from gnosis_assets.sync.catalog import SourceSpec
 from gnosis_assets.sync.context import iso_utc, utc_now
 from gnosis_assets.sync.metadata import publish_metadata, version_prefix
 
+# Fields the metadata.json entry of a split set adds to the split manifest itself.
+PUBLICATION_FIELDS = ("config", "files", "built_at")
+
+
+def split_manifest_of(entry: dict[str, Any]) -> dict[str, Any]:
+    """Return the split manifest inside a metadata.json split-set entry."""
+    return {key: value for key, value in entry.items() if key not in PUBLICATION_FIELDS}
+
 
 class SplitSetError(RuntimeError):
     """A split set that could not be built; the message names the dataset and split set."""

@@ -1,0 +1,42 @@
+"""Small helpers for tests: run a sync in-process and read what it published."""
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from gnosis_assets.defs.runner import SyncOutcome, run_sync
+from gnosis_assets.instance import open_instance
+from gnosis_assets.registry.client import open_registry
+from gnosis_assets.settings import Settings
+from gnosis_assets.stores.base import ObjectStore
+from gnosis_assets.stores.factory import open_store
+
+
+def sync(settings: Settings, *, full: bool = False) -> SyncOutcome:
+    return run_sync(settings, open_instance(settings), full=full, log_level="WARNING")
+
+
+def store_for(settings: Settings) -> ObjectStore:
+    return open_store(settings)
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def keys_of(store: ObjectStore, prefix: str = "") -> list[str]:
+    return [info.key for info in store.list(prefix)]
+
+
+def registry_counts(settings: Settings) -> dict[str, int]:
+    with open_registry(settings) as registry:
+        return {name: registry.count(name) for name in ("datasets", "models", "artifacts")}
+
+
+def registry_snapshot(settings: Settings) -> dict[str, Any]:
+    """Return every registry document except sync reports, for idempotence checks."""
+    with open_registry(settings) as registry:
+        return {
+            name: list(registry.db[name].find({}).sort("_id", 1))
+            for name in ("datasets", "models", "artifacts")
+        }
