@@ -1,7 +1,8 @@
 """Configuration from environment variables, with defaults that need no cloud and no server.
 
-Every variable is listed in the README. Code that needs a setting receives a `Settings`
-object; only `Settings.from_env` reads the environment.
+Every variable is listed in the README. Code that needs one of these settings receives a
+`Settings` object built by `Settings.from_env`. The automation timings (`defs/schedules.py`)
+and the Modal app (`remote/modal_app.py`) read their own few variables.
 """
 
 import os
@@ -38,9 +39,12 @@ class Settings:
         env = os.environ if environ is None else environ
         home = Path(env.get("GNOSIS_HOME") or Path.cwd() / ".gnosis").resolve()
         store = env.get("GNOSIS_STORE") or str(home / "s3" / DEFAULT_BUCKET)
-        workers = int(env.get("GNOSIS_WORKERS") or 4)
-        if workers < 1:
-            raise ValueError(f"GNOSIS_WORKERS must be at least 1, got {workers}")
+        raw_workers = env.get("GNOSIS_WORKERS") or "4"
+        if not raw_workers.isdigit() or int(raw_workers) < 1:
+            raise ValueError(
+                f"GNOSIS_WORKERS must be a whole number of at least 1, got {raw_workers!r}"
+            )
+        workers = int(raw_workers)
         return cls(
             home=home,
             volumes=env.get("GNOSIS_VOLUMES") or str(SAMPLE_VOLUMES),

@@ -39,10 +39,18 @@ PRODUCT_VARIABLES = (
 )
 
 
+# A closed loopback port: an S3 client that a test forgot to point at moto fails here at once
+# instead of reaching out to AWS.
+UNCONFIGURED_S3_ENDPOINT = "http://127.0.0.1:9"
+
+
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in PRODUCT_VARIABLES:
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", UNCONFIGURED_S3_ENDPOINT)
+    for name, value in TEST_CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
 
 
 @pytest.fixture(scope="session")

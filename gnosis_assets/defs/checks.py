@@ -19,13 +19,13 @@ from dagster import (
 
 from gnosis_assets.defs.assets.datasets import dataset_asset_key
 from gnosis_assets.defs.assets.models import split_asset_key
-from gnosis_assets.defs.assets.splits import split_manifest_of
 from gnosis_assets.defs.partitions import versions_partitions
 from gnosis_assets.defs.resources import GnosisResource
 from gnosis_assets.splits import SplitConfig, verify_split
 from gnosis_assets.stores.base import ObjectStore, StoreError, hash_object
 from gnosis_assets.stores.transfer import cached_download, download_verified
 from gnosis_assets.sync.metadata import MetadataError, listed_files, read_metadata
+from gnosis_assets.sync.splitsets import split_manifest_of
 
 
 def check_objects(store: ObjectStore, files: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -16,6 +16,7 @@ from gnosis_assets.lib.keys import (
 )
 from gnosis_assets.lib.tables import ParseError
 from gnosis_assets.stores.base import StoreError
+from gnosis_assets.sync.cache import inode_change_ns
 from gnosis_assets.sync.context import SyncContext, iso_utc, utc_now
 from gnosis_assets.sync.files import (
     FileOutcome,
@@ -121,9 +122,14 @@ def _sync_file(
     name = entry.path[len(f"{source}/{version}") + 1 :]
     key = f"{version_prefix(source, version)}/{name}"
     known = previous.get(key)
+    # Read before the file is, so that an edit during the read leaves a stamp that no longer
+    # matches.
+    ctime_ns = inode_change_ns(volume, entry)
 
     if known is not None and context.cache is not None:
-        cached = context.cache.lookup(volume.name, entry.path, entry.size, entry.version_stamp)
+        cached = context.cache.lookup(
+            volume.name, entry.path, entry.size, entry.version_stamp, ctime_ns
+        )
         if cached == known["sha256"] and object_matches(
             context.store.head(key), known["sha256"], known["size"]
         ):
@@ -131,9 +137,11 @@ def _sync_file(
             return FileOutcome(record=known, action="trusted")
 
     if known is not None:
+        # NOTE: a file that changed in a published version is read twice, once here to learn
+        # that it changed and once to upload it, so the common unchanged case uploads nothing.
         sha256, size, profile = read_and_profile(volume, entry, name)
         if sha256 == known["sha256"] and object_matches(context.store.head(key), sha256, size):
-            _remember(context, entry, sha256)
+            _remember(context, entry, sha256, ctime_ns)
             context.progress.advance(key, size)
             return FileOutcome(record=known, action="unchanged", read_bytes=size)
         if context.settings.immutable_versions and sha256 != known["sha256"]:
@@ -155,7 +163,7 @@ def _sync_file(
     sha256, size, profile, _parts, retries = upload_file(
         volume, entry, name, context.store, target, provenance, expected_sha256=expected
     )
-    _remember(context, entry, sha256)
+    _remember(context, entry, sha256, ctime_ns)
     context.progress.advance(key, size)
     record = build_record(key, name, entry, volume, sha256, size, profile.to_dict(), context.store)
     return FileOutcome(
@@ -168,11 +176,10 @@ def _sync_file(
     )
 
 
-def _remember(context: SyncContext, entry: FileEntry, sha256: str) -> None:
+def _remember(context: SyncContext, entry: FileEntry, sha256: str, ctime_ns: int) -> None:
     if context.cache is not None:
-        context.cache.store(
-            context.datasets_volume.name, entry.path, entry.size, entry.version_stamp, sha256
-        )
+        volume = context.datasets_volume.name
+        context.cache.store(volume, entry.path, entry.size, entry.version_stamp, sha256, ctime_ns)
 
 
 def sync_dataset_version(context: SyncContext, source: str, version: str) -> DatasetSyncResult:

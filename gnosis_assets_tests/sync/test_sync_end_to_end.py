@@ -6,17 +6,25 @@ SecantusDB MongoDB-wire server, through a real persistent Dagster instance.
 
 import hashlib
 import json
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
+import boto3
 import pytest
 from dagster import DagsterInstance
+from secantus import SecantusDBServer
 
+from gnosis_assets.defs.runner import SyncOutcome
 from gnosis_assets.lib.canonical import canonical_json
 from gnosis_assets.lib.hashing import content_hash
 from gnosis_assets.registry.client import open_registry
 from gnosis_assets.registry.stats import registry_stats
-from gnosis_assets.settings import Settings
+from gnosis_assets.settings import SAMPLE_VOLUMES, Settings
 from gnosis_assets.stores.s3 import S3Store
+from gnosis_assets_tests.conftest import PRODUCT_VARIABLES, TEST_CREDENTIALS
 from gnosis_assets_tests.helpers import (
     keys_of,
     registry_counts,
@@ -44,6 +52,55 @@ EXPECTED_ROWS = {
 }
 
 
+@pytest.fixture(scope="module", params=["local", "s3"])
+def synced_once(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    s3_endpoint: str,
+    mongodb_server: SecantusDBServer,
+) -> Iterator[tuple[Settings, SyncOutcome, Path]]:
+    """Sync the sample volumes once per store kind and share the result with read-only tests."""
+    root = tmp_path_factory.mktemp(f"synced-{request.param}")
+    volumes = root / "volumes"
+    shutil.copytree(SAMPLE_VOLUMES, volumes, ignore=shutil.ignore_patterns("README.md"))
+    with pytest.MonkeyPatch.context() as patch:
+        for name in PRODUCT_VARIABLES:
+            patch.delenv(name, raising=False)
+        patch.setenv("GNOSIS_HOME", str(root / "home"))
+        patch.setenv("GNOSIS_VOLUMES", str(volumes))
+        patch.setenv("DAGSTER_HOME", str(root / "home" / "dagster"))
+        patch.setenv("MONGODB_URI", mongodb_server.uri)
+        patch.setenv("GNOSIS_MONGODB_DATABASE", f"gnosis_shared_{uuid.uuid4().hex[:12]}")
+        if request.param == "s3":
+            for name, value in TEST_CREDENTIALS.items():
+                patch.setenv(name, value)
+            patch.setenv("AWS_ENDPOINT_URL_S3", s3_endpoint)
+            bucket = f"gnosis-shared-{uuid.uuid4().hex[:12]}"
+            boto3.client("s3").create_bucket(Bucket=bucket)
+            patch.setenv("GNOSIS_STORE", f"s3://{bucket}/team")
+        else:
+            patch.setenv("GNOSIS_STORE", str(root / "store"))
+        settings = Settings.from_env()
+        outcome = sync(settings)
+        environment = {name: os.environ[name] for name in ENVIRONMENT if name in os.environ}
+        yield settings, outcome, volumes, environment
+
+
+ENVIRONMENT = (*PRODUCT_VARIABLES, *TEST_CREDENTIALS, "DAGSTER_HOME")
+
+
+@pytest.fixture
+def synced(
+    synced_once: tuple[Settings, SyncOutcome, Path, dict[str, str]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> tuple[Settings, SyncOutcome, Path]:
+    """Restore the shared sync's environment, which the per-test clean-up removes."""
+    settings, outcome, volumes, environment = synced_once
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    return settings, outcome, volumes
+
+
 def expected_keys() -> list[str]:
     keys = []
     for version, names in CURATED.items():
@@ -56,9 +113,9 @@ def expected_keys() -> list[str]:
     return sorted(keys)
 
 
-def test_sync_publishes_exact_keys(product_env: Settings) -> None:
-    outcome = sync(product_env)
-    store = store_for(product_env)
+def test_sync_publishes_exact_keys(synced: tuple[Settings, SyncOutcome, Path]) -> None:
+    settings, outcome, _volumes = synced
+    store = store_for(settings)
     published = [
         key
         for key in keys_of(store, "")
@@ -72,10 +129,10 @@ def test_sync_publishes_exact_keys(product_env: Settings) -> None:
     assert "datasets/_sync_reports/latest.json" in reports
 
 
-def test_metadata_json_records_source_bytes(product_env: Settings, volumes: Path) -> None:
-    outcome = sync(product_env)
-    store = store_for(product_env)
-    instance = DagsterInstance.get()
+def test_metadata_json_records_source_bytes(synced: tuple[Settings, SyncOutcome, Path]) -> None:
+    settings, outcome, volumes = synced
+    store = store_for(settings)
+    instance = DagsterInstance.from_config(str(settings.dagster_home))
     for version, names in CURATED.items():
         raw = b"".join(store.get_chunks(f"datasets/{version}/metadata.json"))
         document = json.loads(raw)
@@ -107,9 +164,8 @@ def test_metadata_json_records_source_bytes(product_env: Settings, volumes: Path
         assert document["dagster_run_id"] in outcome.run_ids
 
 
-def test_profiles_keep_real_file_quirks(product_env: Settings) -> None:
-    sync(product_env)
-    store = store_for(product_env)
+def test_profiles_keep_real_file_quirks(synced: tuple[Settings, SyncOutcome, Path]) -> None:
+    store = store_for(synced[0])
 
     def profile(version: str, name: str) -> dict:
         document = json.loads(b"".join(store.get_chunks(f"datasets/{version}/metadata.json")))
@@ -129,8 +185,8 @@ def test_profiles_keep_real_file_quirks(product_env: Settings) -> None:
     assert "BindingDB Target Chain  Sequence" in header["duplicate_columns"]
 
 
-def test_registry_counts_and_stats(product_env: Settings) -> None:
-    outcome = sync(product_env)
+def test_registry_counts_and_stats(synced: tuple[Settings, SyncOutcome, Path]) -> None:
+    product_env, outcome, _volumes = synced
     with open_registry(product_env) as registry:
         stats = registry_stats(registry)
         model = registry.model("gnosis-i", "v1")
@@ -183,9 +239,9 @@ def test_full_resync_reads_but_does_not_upload(product_env: Settings) -> None:
     assert totals["bytes_read"] > 0
 
 
-def test_sync_report_lists_every_file(product_env: Settings) -> None:
-    outcome = sync(product_env)
-    store = store_for(product_env)
+def test_sync_report_lists_every_file(synced: tuple[Settings, SyncOutcome, Path]) -> None:
+    settings, outcome, _volumes = synced
+    store = store_for(settings)
     latest = json.loads(b"".join(store.get_chunks("datasets/_sync_reports/latest.json")))
     files = {
         item["key"]: item
@@ -205,11 +261,10 @@ def expected_keys_without_metadata() -> list[str]:
     return [key for key in expected_keys() if not key.endswith("metadata.json")]
 
 
-@pytest.mark.parametrize("store_kind", ["s3"], indirect=True)
-def test_s3_objects_carry_sha256_metadata(product_env: Settings) -> None:
-    sync(product_env)
-    store = store_for(product_env)
-    assert isinstance(store, S3Store)
+def test_s3_objects_carry_sha256_metadata(synced: tuple[Settings, SyncOutcome, Path]) -> None:
+    store = store_for(synced[0])
+    if not isinstance(store, S3Store):
+        pytest.skip("object metadata checksums are an S3 feature; the local store has sidecars")
     for key in expected_keys():
         info = store.head(key)
         assert info is not None

@@ -1,6 +1,5 @@
 """Registry-record assets: MongoDB documents and YAML manifests for each published version."""
 
-import hashlib
 from typing import Any
 
 from dagster import (
@@ -17,17 +16,8 @@ from dagster import (
 from gnosis_assets.defs.assets.models import eval_reports_asset_key, split_asset_key
 from gnosis_assets.defs.partitions import versions_partitions
 from gnosis_assets.defs.resources import GnosisResource
-from gnosis_assets.lib.canonical import canonical_json
-from gnosis_assets.registry.manifests import (
-    dataset_manifest,
-    dataset_manifest_path,
-    model_manifest,
-    model_manifest_path,
-    write_manifest,
-)
-from gnosis_assets.registry.records import artifact_documents, dataset_document, model_document
-from gnosis_assets.stores.base import StoreError, read_verified
-from gnosis_assets.sync.metadata import metadata_key
+from gnosis_assets.registry.publish import publish_dataset_record, publish_model_record
+from gnosis_assets.stores.base import StoreError
 
 
 def dataset_record_key(source: str) -> AssetKey:
@@ -51,40 +41,28 @@ def build_dataset_record_asset(source: str) -> AssetsDefinition:
         context: AssetExecutionContext, gnosis: GnosisResource, metadata: dict[str, Any]
     ) -> MaterializeResult:
         store = gnosis.get_store()
-        key = metadata_key(metadata["source"], metadata["version"])
-        expected = hashlib.sha256(canonical_json(metadata)).hexdigest()
-        # The registry records only what metadata.json in the store says, byte for byte.
         try:
-            read_verified(store, key, expected)
+            with gnosis.get_registry() as registry:
+                result = publish_dataset_record(
+                    store, registry, gnosis.get_settings().manifests_folder, metadata
+                )
         except (KeyError, StoreError) as error:
             raise Failure(
-                f"{store.uri(key)} does not match the published dataset document: {error}. "
-                "Re-materialize the dataset and split assets of this version."
+                f"metadata.json of {metadata['source']}/{metadata['version']} in the store does "
+                f"not match the published dataset document: {error}. Re-materialize the dataset "
+                "and split assets of this version."
             ) from error
-        document = dataset_document(metadata, expected, store.uri(key))
-        with gnosis.get_registry() as registry:
-            changed = registry.upsert_dataset(document)
-            stored = registry.dataset(metadata["source"], metadata["version"])
-        assert stored is not None
-        settings = gnosis.get_settings()
-        manifest_key = write_manifest(
-            store,
-            settings.manifests_folder,
-            dataset_manifest_path(metadata["source"], metadata["version"]),
-            dataset_manifest(stored),
-        )
         context.log.info(
-            "registry record of %s/%s %s",
-            source,
-            context.partition_key,
-            "updated" if changed else "unchanged",
+            "registry record of %s %s",
+            result.registry_id,
+            "updated" if result.changed else "unchanged",
         )
         return MaterializeResult(
             metadata={
-                "registry_id": f"{metadata['source']}/{metadata['version']}",
-                "changed": changed,
-                "metadata_sha256": expected,
-                "manifest": MetadataValue.text(store.uri(manifest_key)),
+                "registry_id": result.registry_id,
+                "changed": result.changed,
+                "metadata_sha256": result.metadata_sha256,
+                "manifest": MetadataValue.text(result.manifest_uri),
             }
         )
 
@@ -103,28 +81,16 @@ def build_model_record_asset(model: str) -> AssetsDefinition:
     def model_record(
         context: AssetExecutionContext, gnosis: GnosisResource, record: dict[str, Any]
     ) -> MaterializeResult:
-        artifacts = artifact_documents(record)
         with gnosis.get_registry() as registry:
-            changed = registry.upsert_model(model_document(record))
-            for artifact in artifacts:
-                changed = registry.upsert_artifact(artifact) or changed
-            stored = registry.model(record["model"], record["version"])
-            stored_artifacts = registry.artifacts(record["model"], record["version"])
-        assert stored is not None
-        store = gnosis.get_store()
-        settings = gnosis.get_settings()
-        manifest_key = write_manifest(
-            store,
-            settings.manifests_folder,
-            model_manifest_path(record["model"], record["version"]),
-            model_manifest(stored, stored_artifacts),
-        )
+            result = publish_model_record(
+                gnosis.get_store(), registry, gnosis.get_settings().manifests_folder, record
+            )
         return MaterializeResult(
             metadata={
-                "registry_id": f"{record['model']}/{record['version']}",
-                "changed": changed,
-                "artifacts": len(artifacts),
-                "manifest": MetadataValue.text(store.uri(manifest_key)),
+                "registry_id": result.registry_id,
+                "changed": result.changed,
+                "artifacts": result.artifacts,
+                "manifest": MetadataValue.text(result.manifest_uri),
             }
         )
 

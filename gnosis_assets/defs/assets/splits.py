@@ -4,9 +4,6 @@ It reads the curated file from the store (verified against metadata.json), write
 publishes them under `splits/<name>/`, and rewrites metadata.json with a `splits` section.
 """
 
-import tempfile
-from functools import partial
-from pathlib import Path
 from typing import Any
 
 from dagster import (
@@ -26,88 +23,10 @@ from gnosis_assets.defs.assets.models import split_asset_key
 from gnosis_assets.defs.partitions import versions_partitions
 from gnosis_assets.defs.resources import GnosisResource
 from gnosis_assets.lib.hashing import content_hash
-from gnosis_assets.splits import SPLIT_NAMES, SplitConfig, SplitError, split_file
-from gnosis_assets.stores.base import ObjectStore, StoreError
-from gnosis_assets.stores.transfer import cached_download
+from gnosis_assets.splits import SplitConfig, SplitError
+from gnosis_assets.stores.base import StoreError
 from gnosis_assets.sync.catalog import SourceSpec
-from gnosis_assets.sync.context import iso_utc, utc_now
-from gnosis_assets.sync.metadata import publish_metadata, version_prefix
-
-# Fields the metadata.json entry of a split set adds to the split manifest itself.
-PUBLICATION_FIELDS = ("config", "files", "built_at")
-
-
-def split_manifest_of(entry: dict[str, Any]) -> dict[str, Any]:
-    """Return the split manifest inside a metadata.json split-set entry."""
-    return {key: value for key, value in entry.items() if key not in PUBLICATION_FIELDS}
-
-
-class SplitSetError(RuntimeError):
-    """A split set that could not be built; the message names the dataset and split set."""
-
-
-def split_prefix(source: str, version: str, name: str) -> str:
-    return f"{version_prefix(source, version)}/splits/{name}"
-
-
-def curated_file(document: dict[str, Any], name: str) -> dict[str, Any]:
-    for item in document["files"]:
-        if item["name"] == name:
-            return item
-    available = ", ".join(item["name"] for item in document["files"])
-    raise SplitSetError(
-        f"dataset {document['source']}/{document['version']}: split file {name!r} is not in "
-        f"the version (files: {available}); fix `file` in catalog.yaml"
-    )
-
-
-def is_current(entry: dict[str, Any] | None, config: SplitConfig, input_sha256: str) -> bool:
-    """Return whether a published split set was built from this config and input."""
-    return (
-        entry is not None
-        and entry.get("config") == config.to_dict()
-        and entry.get("input", {}).get("sha256") == input_sha256
-    )
-
-
-def publish_split_set(
-    store: ObjectStore,
-    document: dict[str, Any],
-    config: SplitConfig,
-    input_path: Path,
-    work: Path,
-) -> dict[str, Any]:
-    """Split one file, upload the three split files and return the metadata.json entry."""
-    source, version = document["source"], document["version"]
-    output = work / config.name
-    manifest = split_file(input_path, config, output).to_dict()
-    prefix = split_prefix(source, version, config.name)
-    files = []
-    for split in SPLIT_NAMES:
-        written = manifest["splits"][split]
-        key = f"{prefix}/{written['file']}"
-        path = output / written["file"]
-        with path.open("rb") as handle:
-            result = store.put_chunks(
-                key,
-                iter(partial(handle.read, 1024 * 1024), b""),
-                content_type="text/csv",
-                metadata={"split-set": config.name, "split": split},
-                expected_sha256=written["sha256"],
-            )
-        files.append(
-            {
-                "key": key,
-                "name": f"splits/{config.name}/{written['file']}",
-                "split": split,
-                "rows": written["rows"],
-                "size": result.size,
-                "sha256": result.sha256,
-                "content_type": "text/csv",
-                "s3_uri": store.uri(key),
-            }
-        )
-    return {**manifest, "config": config.to_dict(), "files": files, "built_at": iso_utc(utc_now())}
+from gnosis_assets.sync.splitsets import SplitSetError, publish_split_sets
 
 
 def build_split_asset(spec: SourceSpec) -> AssetsDefinition:
@@ -127,11 +46,8 @@ def build_split_asset(spec: SourceSpec) -> AssetsDefinition:
     def split_sets(
         context: AssetExecutionContext, gnosis: GnosisResource, dataset: dict[str, Any]
     ) -> Output[dict[str, Any]]:
-        store = gnosis.get_store()
         settings = gnosis.get_settings()
         source, version = dataset["source"], dataset["version"]
-        document = {**dataset, "splits": dict(dataset.get("splits") or {})}
-        actions: dict[str, str] = {}
         summary: dict[str, Any] = {
             "source": source,
             "version": version,
@@ -140,21 +56,14 @@ def build_split_asset(spec: SourceSpec) -> AssetsDefinition:
             "files": [],
         }
         try:
-            with tempfile.TemporaryDirectory(dir=_work_root(settings.home)) as work:
-                for config in configs:
-                    item = curated_file(dataset, config.file)
-                    entry = document["splits"].get(config.name)
-                    if is_current(entry, config, item["sha256"]):
-                        assert entry is not None
-                        actions.update({f["key"]: "unchanged" for f in entry["files"]})
-                        continue
-                    context.log.info("building split set %s of %s/%s", config.name, source, version)
-                    local = cached_download(
-                        store, item["key"], item["sha256"], item["size"], settings.cache_folder
-                    )
-                    entry = publish_split_set(store, document, config, local, Path(work))
-                    document["splits"][config.name] = entry
-                    actions.update({f["key"]: "uploaded" for f in entry["files"]})
+            result = publish_split_sets(
+                gnosis.get_store(),
+                dataset,
+                configs,
+                cache=settings.cache_folder,
+                work_root=settings.home / "work",
+                log=context.log,
+            )
         except (SplitError, SplitSetError, StoreError) as error:
             summary.update(status="failed", error=str(error))
             raise Failure(
@@ -162,27 +71,25 @@ def build_split_asset(spec: SourceSpec) -> AssetsDefinition:
                 metadata={SUMMARY_METADATA_KEY: MetadataValue.json(summary)},
             ) from error
 
-        if document["splits"] != (dataset.get("splits") or {}):
-            publish_metadata(store, document)
-        split_files = [f for entry in document["splits"].values() for f in entry["files"]]
+        document = result.document
         summary["files"] = [
             {
-                "key": f["key"],
-                "action": actions.get(f["key"], "unchanged"),
-                "sha256": f["sha256"],
-                "size": f["size"],
+                "key": item["key"],
+                "action": result.actions.get(item["key"], "unchanged"),
+                "sha256": item["sha256"],
+                "size": item["size"],
             }
-            for f in split_files
+            for item in result.files
         ]
         summary["uploaded_bytes"] = sum(
-            f["size"] for f in split_files if actions.get(f["key"]) == "uploaded"
+            item["size"] for item in result.files if result.actions.get(item["key"]) == "uploaded"
         )
         return Output(
             document,
-            data_version=DataVersion(content_hash((f["key"], f["sha256"]) for f in split_files)),
+            data_version=DataVersion(content_hash((f["key"], f["sha256"]) for f in result.files)),
             metadata={
                 "split_sets": len(document["splits"]),
-                "files": files_table(split_files, actions),
+                "files": files_table(result.files, result.actions),
                 "counts": MetadataValue.json(
                     {name: entry["counts"] for name, entry in document["splits"].items()}
                 ),
@@ -191,9 +98,3 @@ def build_split_asset(spec: SourceSpec) -> AssetsDefinition:
         )
 
     return split_sets
-
-
-def _work_root(home: Path) -> Path:
-    root = home / "work"
-    root.mkdir(parents=True, exist_ok=True)
-    return root

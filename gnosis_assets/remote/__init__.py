@@ -1,0 +1,1 @@
+"""Running the sync outside the Dagster run process: Pipes assets, entrypoint and Modal app."""
