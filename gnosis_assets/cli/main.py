@@ -15,9 +15,12 @@ def _sync(args: argparse.Namespace, settings: Settings) -> int:
     from gnosis_assets.defs.runner import SyncBusyError, run_sync
     from gnosis_assets.instance import open_instance
 
+    # On a terminal the progress line shows what happens; elsewhere plain INFO lines do.
+    log_level = args.log_level or ("WARNING" if sys.stderr.isatty() else "INFO")
+    logging.getLogger("gnosis_assets").setLevel(log_level)
     instance = open_instance(settings)
     try:
-        outcome = run_sync(settings, instance, full=args.full, log_level=args.log_level)
+        outcome = run_sync(settings, instance, full=args.full, log_level=log_level)
     except SyncBusyError as error:
         print(f"gnosis sync: {error}", file=sys.stderr)
         return 2
@@ -108,6 +111,19 @@ def _fetch(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _registry_server(args: argparse.Namespace, settings: Settings) -> int:
+    from gnosis_assets.registry.embedded import ensure_embedded_server, stop_embedded_server
+
+    folder = settings.home / "mongodb"
+    if args.action == "start":
+        print(ensure_embedded_server(folder))
+    elif stop_embedded_server(folder):
+        print(f"stopped the embedded SecantusDB server of {folder}")
+    else:
+        print(f"no embedded SecantusDB server runs for {folder}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gnosis",
@@ -123,9 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sync.add_argument(
         "--log-level",
-        default="INFO",
         choices=["DEBUG", "INFO", "WARNING", "ERROR"],
-        help="level of the Dagster run logs on stderr (default INFO)",
+        help="level of the run logs on stderr (default WARNING on a terminal, which shows a "
+        "progress line instead, and INFO otherwise)",
     )
     sync.set_defaults(handler=_sync)
 
@@ -171,6 +187,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--overwrite", action="store_true", help="replace DEST once the new copy is verified"
     )
     fetch.set_defaults(handler=_fetch)
+
+    server = commands.add_parser(
+        "registry-server",
+        help="start or stop the embedded SecantusDB server of the state folder (only used "
+        "when MONGODB_URI is unset; commands start it on demand and leave it running)",
+    )
+    server.add_argument("action", choices=["start", "stop"])
+    server.set_defaults(handler=_registry_server)
     return parser
 
 

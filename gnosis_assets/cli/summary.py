@@ -12,7 +12,8 @@ def format_sync_summary(report: dict[str, Any], settings: Settings) -> str:
     totals = report["totals"]
     lines = [
         f"gnosis sync {report['report_id']}: {report['status'].upper()} -> {report['store']}",
-        f"  {totals['files']} files, {totals['bytes_total'] / MIB:.1f} MiB; uploaded "
+        f"  {totals['files']} curated, split and model files, "
+        f"{totals['bytes_total'] / MIB:.1f} MiB; uploaded "
         f"{totals['files_uploaded']} files ({totals['bytes_uploaded'] / MIB:.1f} MiB), "
         f"unchanged {totals['files_unchanged']}, trusted from cache "
         f"{totals['files_trusted_from_cache']}, retries {totals['retries']}",
@@ -36,15 +37,24 @@ def _line(entry: dict[str, Any], name: str, digest: str | None) -> str:
         return f"  FAILED  {name}: {entry.get('error')}"
     outcome = entry.get("outcome", "ok")
     suffix = f"  content {digest[:12]}" if digest else ""
-    return f"  ok      {name:<34} {outcome:<10} {len(entry.get('files', []))} files{suffix}"
+    count = len(entry.get("files", []))
+    files = f"{count} file" if count == 1 else f"{count} files"
+    return f"  ok      {name:<34} {outcome:<10} {files}{suffix}"
+
+
+_MODES = {
+    "download": "every byte downloaded and re-hashed",
+    "remote-checksum": "compared with the checksums the store keeps",
+}
 
 
 def format_verify_summary(report: VerifyReport) -> str:
     document = report.to_dict()
     status = "OK" if report.ok else "FAILED"
     lines = [
-        f"gnosis verify: {status} ({report.mode}) {report.store}",
-        f"  {report.objects_checked} objects, {report.bytes_checked / MIB:.1f} MiB checked; "
+        f"gnosis verify: {status} {report.store} ({_MODES[report.mode]})",
+        f"  {report.objects_checked} objects (listed files and metadata.json), "
+        f"{report.bytes_checked / MIB:.1f} MiB re-hashed; "
         f"missing {document['missing']}, mismatched {document['mismatched']}, "
         f"extra {document['extra']}",
     ]

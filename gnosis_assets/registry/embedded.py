@@ -66,15 +66,44 @@ def ensure_embedded_server(folder: Path) -> str:
         return _start(folder, info_path)
 
 
+def _process_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _running_uri(info_path: Path) -> str | None:
+    """Return the URI of the recorded server if it is running, else None.
+
+    A recorded server whose process is alive but slow to answer (a busy machine) is waited
+    for instead of replaced, because two servers over one data folder would corrupt it.
+    """
     try:
         info = json.loads(info_path.read_text(encoding="utf-8"))
     except (FileNotFoundError, json.JSONDecodeError):
         return None
     uri = str(info.get("uri", ""))
-    if uri and _ping(uri):
-        return uri
-    return None
+    if not uri:
+        return None
+    if not _process_alive(int(info.get("pid", 0))):
+        return uri if _ping(uri) else None
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if _ping(uri, timeout_ms=2000):
+            return uri
+        if not _process_alive(int(info.get("pid", 0))):
+            return None
+    raise RuntimeError(
+        f"the embedded SecantusDB server (pid {info.get('pid')}) is running but did not answer "
+        f"at {uri} within {START_TIMEOUT_S:.0f} s; stop it with `gnosis registry-server stop` "
+        f"or see {info_path.parent / 'server.log'}"
+    )
 
 
 def _start(folder: Path, info_path: Path) -> str:

@@ -54,7 +54,8 @@ class Progress:
         self.files = 0
         self.bytes = 0
 
-    def advance(self, label: str, size: int) -> None:
+    def advance(self, label: str, size: int, action: str) -> None:
+        """Count one file; `action` is uploaded, unchanged or trusted (skipped unread)."""
         with self._lock:
             self.files += 1
             self.bytes += size
@@ -63,7 +64,7 @@ class Progress:
                 self._stream.write(f"\r  {self.files} files, {mib:.1f} MiB  {label[-60:]:<60}")
                 self._stream.flush()
             else:
-                self._log.info("processed %s (%d bytes)", label, size)
+                self._log.info("%s %s (%d bytes)", action, label, size)
 
     def close(self) -> None:
         if self._interactive and self.files:

@@ -133,7 +133,7 @@ def _sync_file(
         if cached == known["sha256"] and object_matches(
             context.store.head(key), known["sha256"], known["size"]
         ):
-            context.progress.advance(key, 0)
+            context.progress.advance(key, known["size"], "trusted")
             return FileOutcome(record=known, action="trusted")
 
     if known is not None:
@@ -142,7 +142,7 @@ def _sync_file(
         sha256, size, profile = read_and_profile(volume, entry, name)
         if sha256 == known["sha256"] and object_matches(context.store.head(key), sha256, size):
             _remember(context, entry, sha256, ctime_ns)
-            context.progress.advance(key, size)
+            context.progress.advance(key, size, "unchanged")
             return FileOutcome(record=known, action="unchanged", read_bytes=size)
         if context.settings.immutable_versions and sha256 != known["sha256"]:
             raise ImmutableVersionError(
@@ -164,7 +164,7 @@ def _sync_file(
         volume, entry, name, context.store, target, provenance, expected_sha256=expected
     )
     _remember(context, entry, sha256, ctime_ns)
-    context.progress.advance(key, size)
+    context.progress.advance(key, size, "uploaded")
     record = build_record(key, name, entry, volume, sha256, size, profile.to_dict(), context.store)
     return FileOutcome(
         record=record,
@@ -194,10 +194,17 @@ def sync_dataset_version(context: SyncContext, source: str, version: str) -> Dat
         SourceChangedError,
         StoreError,
         VolumeError,
-        FileNotFoundError,
     ) as error:
         result.status = "failed"
         result.error = str(error)
+        context.log.error("dataset %s/%s failed: %s", source, version, error)
+    except OSError as error:
+        # A volume source that lets a listing error through (local folders raise VolumeError).
+        result.status = "failed"
+        result.error = (
+            f"dataset {source}/{version} was not published: {error}. Check that the sync user "
+            f"may read {context.datasets_volume.describe()}."
+        )
         context.log.error("dataset %s/%s failed: %s", source, version, error)
     return result
 

@@ -176,7 +176,7 @@ def _publish(
             result.uploaded_bytes += size
             result.read_bytes += size
             action = "uploaded"
-        context.progress.advance(key, size)
+        context.progress.advance(key, size, action)
         record = build_record(
             key, name, entry, volume, sha256, size, profile.to_dict(), context.store
         )
