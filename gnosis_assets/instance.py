@@ -25,4 +25,11 @@ def open_instance(settings: Settings) -> DagsterInstance:
     if not config_path.exists():
         config_path.write_text(yaml.safe_dump(INSTANCE_CONFIG, sort_keys=False), encoding="utf-8")
     os.environ["DAGSTER_HOME"] = str(home)
-    return DagsterInstance.from_config(str(home))
+    instance = DagsterInstance.from_config(str(home))
+    # A process killed while the instance created its SQLite tables leaves some tables
+    # missing. Until an open has completed once, run the (idempotent) migrations.
+    ready = home / ".gnosis-instance-ready"
+    if not ready.exists():
+        instance.upgrade()
+        ready.write_text("the Dagster instance storage is complete\n", encoding="utf-8")
+    return instance

@@ -14,6 +14,8 @@ def _sync(args: argparse.Namespace, settings: Settings) -> int:
     from gnosis_assets.cli.summary import format_sync_summary
     from gnosis_assets.defs.runner import SyncBusyError, run_sync
     from gnosis_assets.instance import open_instance
+    from gnosis_assets.stores.base import StoreError
+    from gnosis_assets.volumes.base import VolumeError
 
     # On a terminal the progress line shows what happens; elsewhere plain INFO lines do.
     log_level = args.log_level or ("WARNING" if sys.stderr.isatty() else "INFO")
@@ -24,6 +26,9 @@ def _sync(args: argparse.Namespace, settings: Settings) -> int:
     except SyncBusyError as error:
         print(f"gnosis sync: {error}", file=sys.stderr)
         return 2
+    except (StoreError, VolumeError) as error:
+        print(f"gnosis sync: {error}", file=sys.stderr)
+        return 1
     if args.json:
         print(json.dumps(outcome.report, indent=2, sort_keys=True, default=str))
     else:

@@ -119,7 +119,8 @@ class S3Store:
                 Body=data,
                 ContentType=content_type,
                 ChecksumAlgorithm="SHA256",
-                ChecksumSHA256=_b64(hashlib.sha256(data).hexdigest()),
+                # `sha256` is the digest of exactly `data`, computed while it was buffered.
+                ChecksumSHA256=_b64(sha256),
                 Metadata={**metadata, SHA256_METADATA_KEY: sha256},
             )
         except ClientError as error:
@@ -293,10 +294,14 @@ class S3Store:
     def abort_incomplete_uploads(self, prefix: str) -> int:
         paginator = self.client.get_paginator("list_multipart_uploads")
         count = 0
-        for page in paginator.paginate(Bucket=self.bucket, Prefix=self._key(prefix)):
-            for upload in page.get("Uploads", []):
-                self._abort(upload["Key"], upload["UploadId"])
-                count += 1
+        try:
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=self._key(prefix)):
+                for upload in page.get("Uploads", []):
+                    self._abort(upload["Key"], upload["UploadId"])
+                    count += 1
+        except ClientError as error:
+            # The first request of every sync: a wrong bucket or credentials fail here.
+            raise self._fail("listing unfinished multipart uploads under", prefix, error) from error
         return count
 
     def remote_checksum(self, key: str) -> tuple[str | None, int | None]:

@@ -1,5 +1,6 @@
 """The catalog of sources and models, and discovery of their versions on the volumes."""
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,8 +49,10 @@ def validate_name(value: object, what: str) -> str:
     return value
 
 
-def load_catalog(path: Path = CATALOG_PATH) -> Catalog:
-    """Read and validate catalog.yaml."""
+def load_catalog(path: Path | None = None) -> Catalog:
+    """Read and validate the catalog: GNOSIS_CATALOG if set, else the packaged catalog.yaml."""
+    if path is None:
+        path = Path(os.environ.get("GNOSIS_CATALOG") or CATALOG_PATH)
     document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     sources = {}
     for name, entry in (document.get("sources") or {}).items():

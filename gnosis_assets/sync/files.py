@@ -10,7 +10,7 @@ from typing import Any
 from gnosis_assets.lib.streams import BackgroundReader
 from gnosis_assets.lib.tables import FileProfile, ParseError, content_type_for, profile_stream
 from gnosis_assets.stores.base import ObjectInfo, ObjectStore
-from gnosis_assets.volumes.base import FileEntry, VolumeSource
+from gnosis_assets.volumes.base import FileEntry, VolumeError, VolumeSource
 
 
 class SourceChangedError(RuntimeError):
@@ -64,24 +64,40 @@ def build_record(
 class _Tap:
     """Pass chunks through while hashing them and feeding the profiler."""
 
-    def __init__(self, chunks: Iterator[bytes], profiler: BackgroundReader[FileProfile]) -> None:
+    def __init__(
+        self, chunks: Iterator[bytes], profiler: BackgroundReader[FileProfile], where: str
+    ) -> None:
         self._chunks = chunks
+        self.where = where  # volume and path, for error messages
         self._profiler = profiler
         self.digest = hashlib.sha256()
         self.size = 0
 
     def __iter__(self) -> Iterator[bytes]:
-        for chunk in self._chunks:
-            if not chunk:
-                continue
-            self.digest.update(chunk)
-            self.size += len(chunk)
-            self._profiler.feed(chunk)
-            yield chunk
+        try:
+            for chunk in self._chunks:
+                if not chunk:
+                    continue
+                self.digest.update(chunk)
+                self.size += len(chunk)
+                self._profiler.feed(chunk)
+                yield chunk
+        except OSError as error:
+            # As a VolumeError the version's other uploads are discarded, not left behind.
+            raise VolumeError(
+                f"{self.where} could not be read: {error.strerror or error}. Check that the file "
+                "still exists and that the sync user may read it; the next sync retries it."
+            ) from error
 
 
 def _check_unchanged(volume: VolumeSource, before: FileEntry, read_size: int) -> None:
-    after = volume.stat(before.path)
+    try:
+        after = volume.stat(before.path)
+    except FileNotFoundError:
+        raise SourceChangedError(
+            f"{volume.name}:{before.path} was removed while it was read. It was not published; "
+            "the next sync no longer lists it."
+        ) from None
     if (
         read_size != before.size
         or after.size != before.size
@@ -102,7 +118,7 @@ def read_and_profile(
     profiler: BackgroundReader[FileProfile] = BackgroundReader(
         lambda stream: profile_stream(name, stream)
     )
-    tap = _Tap(volume.read_chunks(entry.path), profiler)
+    tap = _Tap(volume.read_chunks(entry.path), profiler, f"{volume.name}:{entry.path}")
     try:
         for _ in tap:
             pass
@@ -129,7 +145,7 @@ def upload_file(
     profiler: BackgroundReader[FileProfile] = BackgroundReader(
         lambda stream: profile_stream(name, stream)
     )
-    tap = _Tap(volume.read_chunks(entry.path), profiler)
+    tap = _Tap(volume.read_chunks(entry.path), profiler, f"{volume.name}:{entry.path}")
 
     def checked_chunks() -> Iterator[bytes]:
         yield from tap
