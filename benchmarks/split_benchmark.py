@@ -49,6 +49,8 @@ def measure(task: str, path: Path) -> dict[str, float]:
     """Run one task in this process and return seconds and peak RSS in MiB.
 
     Imports happen before the timer starts, so the seconds cover only reading or splitting.
+    `max_rss_mib` is this process; `worker_max_rss_mib` is its largest child, which for
+    split_hash is the largest worker process (0 when the split ran in-process).
     """
     if task == "read":
         import pandas
@@ -68,7 +70,12 @@ def measure(task: str, path: Path) -> dict[str, float]:
         split_file(path, config, WORK / f"out_{task}")
     seconds = time.perf_counter() - started
     max_rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-    return {"seconds": seconds, "max_rss_mib": max_rss_kib / 1024}
+    worker_max_rss_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {
+        "seconds": seconds,
+        "max_rss_mib": max_rss_kib / 1024,
+        "worker_max_rss_mib": worker_max_rss_kib / 1024,
+    }
 
 
 def run_fresh(task: str, path: Path) -> dict[str, float]:
@@ -145,6 +152,9 @@ def main() -> None:
                     "all_seconds": [round(sample["seconds"], 2) for sample in samples],
                     "rows_per_second": round(rows / seconds),
                     "max_rss_mib": round(max(sample["max_rss_mib"] for sample in samples), 1),
+                    "worker_max_rss_mib": round(
+                        max(sample["worker_max_rss_mib"] for sample in samples), 1
+                    ),
                 }
                 results["runs"].append(entry)
                 print(json.dumps(entry), flush=True)

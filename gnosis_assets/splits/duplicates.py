@@ -28,11 +28,15 @@ class FingerprintSpill:
 
     def append(self, digests: tuple[list[bytes], list[bytes], list[bytes]]) -> None:
         """Append the low 8 bytes of each split's 16-byte key digests to its spill file."""
+        self.append_joined((b"".join(digests[0]), b"".join(digests[1]), b"".join(digests[2])))
+
+    def append_joined(self, digests: tuple[bytes, bytes, bytes]) -> None:
+        """Append fingerprints of each split's key digests, given concatenated, 16 bytes each."""
         for path, split_digests in zip(self._paths, digests, strict=True):
             if split_digests:
-                joined = np.frombuffer(b"".join(split_digests), dtype=">u8")
+                halves = np.frombuffer(split_digests, dtype=">u8")
                 with path.open("ab") as handle:
-                    joined[1::2].astype(np.uint64).tofile(handle)
+                    halves[1::2].astype(np.uint64).tofile(handle)
 
     def repeated(self) -> set[int]:
         """Return the fingerprints that occur more than once in any split."""

@@ -28,13 +28,19 @@ _BUFFER_BYTES = 1 << 20
 
 @dataclass(frozen=True)
 class FastBlock:
-    """Consecutive lines in canonical comma form, without quotes, CR or line endings.
+    """Consecutive lines in canonical comma form, without quotes or CR, separated by LF.
 
-    The cell count of each line is not checked yet; `TableReader.to_batch` checks it.
+    `data` has no final LF. The cell counts are not checked yet, because
+    `TableReader.to_batch` and the hash routing check them.
     """
 
-    lines: list[bytes]
+    data: bytes
     first_line: int
+
+    @property
+    def lines(self) -> list[bytes]:
+        """Return the lines without their LF, splitting `data` again on every call."""
+        return self.data.split(b"\n")
 
 
 @dataclass(frozen=True)
@@ -145,10 +151,9 @@ class TableReader:
                         continue
                 if is_tab:
                     chunk = chunk.replace(b"\t", b",")
-                lines = chunk.split(b"\n")
                 first = self._line_number + 1
-                self._line_number += len(lines)
-                yield FastBlock(lines, first)
+                self._line_number += chunk.count(b"\n") + 1
+                yield FastBlock(chunk, first)
         except (OSError, EOFError, zlib.error) as error:
             raise SplitError(f"{self.path}: could not read the file: {error}") from error
         self._finished = True
@@ -156,26 +161,32 @@ class TableReader:
     def batches(self, key_index: int) -> Iterator[Batch]:
         """Yield the data records in input order as parsed batches."""
         for block in self.blocks(key_index):
-            yield self.to_batch(block, key_index) if isinstance(block, FastBlock) else block
+            if isinstance(block, FastBlock):
+                yield self.to_batch(block.lines, block.first_line, key_index)
+            else:
+                yield block
 
-    def to_batch(self, block: FastBlock, key_index: int) -> Batch:
-        """Check cell counts, skip blank lines and extract keys of a fast block."""
+    def to_batch(self, lines: list[bytes], first_line: int, key_index: int) -> Batch:
+        """Check cell counts, skip blank lines and extract keys of fast-block lines.
+
+        `first_line` is the line number of `lines[0]`.
+        """
         expected = len(self.columns) - 1
         split_limit = key_index + 1
-        lines = []
+        checked = []
         keys = []
         numbers = []
-        for line_number, line in enumerate(block.lines, start=block.first_line):
+        for line_number, line in enumerate(lines, start=first_line):
             if not line and expected:
                 self.blank_lines += 1
                 continue
             commas = line.count(b",")
             if commas != expected:
                 self._raise_width(commas + 1, line_number)
-            lines.append(line or b'""')
+            checked.append(line or b'""')
             keys.append(line.split(b",", split_limit)[key_index])
             numbers.append(line_number)
-        return Batch(lines, keys, numbers)
+        return Batch(checked, keys, numbers)
 
     def _read_header(self) -> None:
         try:

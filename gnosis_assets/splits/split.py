@@ -5,6 +5,7 @@ import math
 import platform
 import tempfile
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,8 @@ from gnosis_assets.splits.config import SPLIT_NAMES, SplitConfig
 from gnosis_assets.splits.duplicates import DuplicateKeys, FingerprintSpill, confirm_duplicates
 from gnosis_assets.splits.errors import SplitError
 from gnosis_assets.splits.manifest import OUTPUT_FORMAT, SplitManifest
-from gnosis_assets.splits.reader import Batch, FastBlock, TableReader
+from gnosis_assets.splits.parallel import route_with_workers, worker_count
+from gnosis_assets.splits.reader import Batch, TableReader
 from gnosis_assets.splits.scaffolds import ScaffoldKeyer, rdkit_version
 from gnosis_assets.splits.strategies import (
     ALGORITHM_VERSION,
@@ -43,8 +45,10 @@ def split_file(
     rows, so memory does not grow with the file size. The exceptions are the per-key state of
     duplicate detection (8 bytes per row of the largest split, after the pass), the group
     digest sets (about 100 bytes per distinct group) and the scaffold cache (one entry per
-    distinct SMILES). Raises SplitError for input that cannot be split as configured, and then
-    leaves no split files behind.
+    distinct SMILES). With the hash strategy, inputs of at least `parallel.POOL_MIN_BYTES` are
+    routed in worker processes, one chunk per request, with the same output bytes (see
+    `gnosis_assets.splits.parallel`). Raises SplitError for input that cannot be split as
+    configured, and then leaves no split files behind.
     """
     input_path = Path(input_path)
     out_dir = Path(out_dir)
@@ -66,14 +70,22 @@ def split_file(
     ):
         key_index = table.column_index(config.key_column)
         spill = FingerprintSpill(Path(spill_dir))
-        for batch in _route(table, key_index, assigner, keyer, tally, chunk_rows):
-            routed, digests = batch
-            writer.write(routed)
-            if config.strategy == "hash":
-                spill.append(digests)
-            else:
-                for split_groups, split_digests in zip(groups, digests, strict=True):
-                    split_groups.update(split_digests)
+        workers = worker_count(input_path.stat().st_size) if config.strategy == "hash" else 0
+        if workers:
+            # closing() stops the workers as soon as an error leaves the loop.
+            routes = closing(route_with_workers(table, key_index, assigner, tally, workers))
+            with routes as joined_routes:
+                for joined in joined_routes:
+                    writer.write_joined(joined.data, joined.rows)
+                    spill.append_joined(joined.digests)
+        else:
+            for routed, digests in _route(table, key_index, assigner, keyer, tally, chunk_rows):
+                writer.write(routed)
+                if config.strategy == "hash":
+                    spill.append(digests)
+                else:
+                    for split_groups, split_digests in zip(groups, digests, strict=True):
+                        split_groups.update(split_digests)
         summary = table.summary()
 
         _raise_for_invalid_rows(input_path, config, tally)
@@ -122,23 +134,24 @@ def _route(
     columns = len(table.columns)
     for block in table.blocks(key_index):
         if isinstance(block, Batch):
-            parts: list[FastBlock | Batch] = [block]
-        else:
-            parts = [
-                FastBlock(block.lines[start : start + chunk_rows], block.first_line + start)
-                for start in range(0, len(block.lines), chunk_rows)
-            ]
-        for part in parts:
             if keyer is not None:
-                batch = table.to_batch(part, key_index) if isinstance(part, FastBlock) else part
-                yield route_by_scaffold(batch, assigner, keyer, tally)
-            elif isinstance(part, FastBlock):
-                try:
-                    yield route_fast_block(part.lines, key_index, columns, assigner)
-                except NeedsChecks:
-                    yield route_batch(table.to_batch(part, key_index), assigner, tally)
+                yield route_by_scaffold(block, assigner, keyer, tally)
             else:
-                yield route_batch(part, assigner, tally)
+                yield route_batch(block, assigner, tally)
+            continue
+
+        lines = block.lines
+        for start in range(0, len(lines), chunk_rows):
+            part = lines[start : start + chunk_rows]
+            first_line = block.first_line + start
+            if keyer is not None:
+                batch = table.to_batch(part, first_line, key_index)
+                yield route_by_scaffold(batch, assigner, keyer, tally)
+                continue
+            try:
+                yield route_fast_block(part, key_index, columns, assigner)
+            except NeedsChecks:
+                yield route_batch(table.to_batch(part, first_line, key_index), assigner, tally)
 
 
 def _method(config: SplitConfig) -> dict[str, Any]:

@@ -66,6 +66,8 @@ class HashAssigner:
     """Keyed-hash split assignment for one seed and one set of fractions."""
 
     def __init__(self, seed: int, fractions: tuple[float, float, float]) -> None:
+        self.seed = seed
+        self.fractions = fractions
         base = hashlib.blake2b(key=seed.to_bytes(8, "big"), person=HASH_PERSON, digest_size=16)
         # Copying the keyed state is faster than keying a new hasher for every row.
         self.new_hasher = base.copy

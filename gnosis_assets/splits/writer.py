@@ -80,6 +80,13 @@ class SplitWriter:
                 lines.append(b"")  # so that the join ends with LF
                 self._write(index, b"\n".join(lines))
 
+    def write_joined(self, data: tuple[bytes, bytes, bytes], rows: tuple[int, int, int]) -> None:
+        """Append each split's lines, given as one LF-terminated bytes object with `rows` lines."""
+        for index, (split_data, split_rows) in enumerate(zip(data, rows, strict=True)):
+            if split_rows:
+                self._rows[index] += split_rows
+                self._write(index, split_data)
+
     def commit(self) -> list[WrittenFile]:
         """Flush, fsync and rename the partial files to train.csv, val.csv and test.csv."""
         self._stop_thread()
