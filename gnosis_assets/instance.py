@@ -1,11 +1,16 @@
 """The Dagster instance under the state folder, shared by the CLI and `dagster dev`."""
 
+import contextlib
+import logging
 import os
+import sys
 
 import yaml
 from dagster import DagsterInstance
 
 from gnosis_assets.settings import Settings
+
+log = logging.getLogger(__name__)
 
 # Kept equal to the repository's dagster.yaml by a test, so an installed package needs no
 # checkout to build its instance.
@@ -30,6 +35,8 @@ def open_instance(settings: Settings) -> DagsterInstance:
     # missing. Until an open has completed once, run the (idempotent) migrations.
     ready = home / ".gnosis-instance-ready"
     if not ready.exists():
-        instance.upgrade()
+        # Dagster's SQLite storage prints its progress; stdout is reserved for command output.
+        with contextlib.redirect_stdout(sys.stderr):
+            instance.upgrade(print_fn=log.info)
         ready.write_text("the Dagster instance storage is complete\n", encoding="utf-8")
     return instance
