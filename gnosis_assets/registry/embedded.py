@@ -1,4 +1,4 @@
-"""Start, or reuse, the local SecantusDB server that stands in for MongoDB by default.
+"""Start, or reuse, the local SecantusDB server that replaces MongoDB by default.
 
 One server per state folder serves every process (Dagster runs, the CLI, the API), because its
 WiredTiger files can be opened by one process only. The server's address is written to
@@ -81,7 +81,7 @@ def _process_alive(pid: int) -> bool:
 def _running_uri(info_path: Path) -> str | None:
     """Return the URI of the recorded server if it is running, else None.
 
-    A recorded server whose process is alive but slow to answer (a busy machine) is waited
+    A recorded server whose process is alive but slow to respond (a busy machine) is waited
     for instead of replaced, because two servers over one data folder would corrupt it.
     """
     try:
@@ -100,7 +100,7 @@ def _running_uri(info_path: Path) -> str | None:
         if not _process_alive(int(info.get("pid", 0))):
             return None
     raise RuntimeError(
-        f"the embedded SecantusDB server (pid {info.get('pid')}) is running but did not answer "
+        f"the embedded SecantusDB server (pid {info.get('pid')}) is running but did not respond "
         f"at {uri} within {START_TIMEOUT_S:.0f} s; stop it with `gnosis registry-server stop` "
         f"or see {info_path.parent / 'server.log'}"
     )
@@ -148,7 +148,7 @@ def _start(folder: Path, info_path: Path) -> str:
         time.sleep(0.1)
     process.kill()
     raise RuntimeError(
-        f"the embedded SecantusDB server did not answer within {START_TIMEOUT_S:.0f} s; "
+        f"the embedded SecantusDB server did not respond within {START_TIMEOUT_S:.0f} s; "
         f"see {log_path}"
     )
 

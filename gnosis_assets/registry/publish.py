@@ -36,7 +36,7 @@ def publish_dataset_record(
 ) -> RecordResult:
     """Upsert the dataset document for `metadata` and write its manifest.
 
-    The registry records only what metadata.json in the store says, byte for byte: a store copy
+    The registry records only what metadata.json in the store contains, byte for byte: a store copy
     that differs from `metadata` raises ChecksumMismatchError (or KeyError if it is missing).
     """
     source, version = metadata["source"], metadata["version"]

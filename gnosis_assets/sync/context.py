@@ -1,4 +1,4 @@
-"""What one sync run shares: settings, volumes, store, cache, provenance and progress."""
+"""The state one sync run shares: settings, volumes, store, cache, provenance and progress."""
 
 import logging
 import subprocess

@@ -39,7 +39,7 @@ STAGING_PREFIX = "_staging"  # changed files of published versions wait here, pe
 
 
 class DatasetSyncError(RuntimeError):
-    """A dataset version that was not published; the message says which file and why."""
+    """A dataset version that was not published; the message names the file and the reason."""
 
 
 class ImmutableVersionError(DatasetSyncError):
@@ -131,7 +131,7 @@ def _sync_file(
         cached = context.cache.lookup(
             volume.name, entry.path, entry.size, entry.version_stamp, ctime_ns
         )
-        # One listing of the version prefix stands in for a HEAD per file: the object must
+        # One listing of the version prefix replaces a HEAD per file: the object must
         # still exist with the recorded size; `gnosis verify` re-checks its bytes.
         if cached == known["sha256"] and stored_sizes.get(key) == known["size"]:
             context.progress.advance(key, known["size"], "trusted")
@@ -184,7 +184,11 @@ def _remember(context: SyncContext, entry: FileEntry, sha256: str, ctime_ns: int
 
 
 def sync_dataset_version(context: SyncContext, source: str, version: str) -> DatasetSyncResult:
-    """Publish one dataset version and return what happened; never raises for bad input."""
+    """Publish one dataset version and return what happened.
+
+    Bad input (unparseable files, invalid names, unreadable volumes, store errors) gives a failed
+    result instead of an exception.
+    """
     result = DatasetSyncResult(source=source, version=version, status="failed")
     try:
         _publish(context, source, version, result)
@@ -270,7 +274,7 @@ def _publish(context: SyncContext, source: str, version: str, result: DatasetSyn
         return
 
     document = _build_document(context, source, version, records, digest, previous_document)
-    # NOTE: between these moves and the metadata.json write, a reader of a changed version sees
+    # NOTE: between these moves and the metadata.json write, a reader of a changed version reads
     # new bytes beside the old metadata.json; a verified fetch then fails loudly, never silently.
     for outcome in outcomes:
         if outcome.staged_key is not None:

@@ -117,7 +117,11 @@ def parse_manifest(data: bytes, model: str, version: str, catalog: Catalog) -> d
 def sync_model_version(
     context: SyncContext, catalog: Catalog, model: str, version: str
 ) -> ModelSyncResult:
-    """Publish one model version and return what happened; never raises for bad input."""
+    """Publish one model version and return what happened.
+
+    Bad input (an invalid model.yaml, unpublished datasets, store errors) gives a failed result
+    instead of an exception.
+    """
     result = ModelSyncResult(model=model, version=version, status="failed")
     try:
         _publish(context, catalog, model, version, result)
