@@ -1,6 +1,7 @@
 """Small helpers for tests: run a sync in-process and read what it published."""
 
 import hashlib
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,10 @@ from gnosis_assets.registry.client import open_registry
 from gnosis_assets.settings import Settings
 from gnosis_assets.stores.base import ObjectStore
 from gnosis_assets.stores.factory import open_store
+from gnosis_assets.stores.local import LocalStore
+from gnosis_assets.sync.cache import HashCache
+from gnosis_assets.sync.context import Progress, SyncContext
+from gnosis_assets.volumes.base import VolumeSource
 
 
 def sync(settings: Settings, *, full: bool = False) -> SyncOutcome:
@@ -40,3 +45,27 @@ def registry_snapshot(settings: Settings) -> dict[str, Any]:
             name: list(registry.db[name].find({}).sort("_id", 1))
             for name in ("datasets", "models", "artifacts")
         }
+
+
+def engine_context(
+    tmp_path: Path,
+    volume: VolumeSource,
+    *,
+    cache: HashCache | None = None,
+    run_id: str = "test-run",
+) -> SyncContext:
+    """Build a SyncContext over one volume and a local store in tmp_path, without Dagster."""
+    settings = Settings.from_env(
+        {"GNOSIS_HOME": str(tmp_path / "home"), "GNOSIS_STORE": str(tmp_path / "store")}
+    )
+    log = logging.getLogger("gnosis_assets_tests.engine")
+    return SyncContext(
+        settings=settings,
+        datasets_volume=volume,
+        models_volume=volume,
+        store=LocalStore(tmp_path / "store"),
+        cache=cache,
+        run_id=run_id,
+        log=log,
+        progress=Progress(log),
+    )

@@ -8,7 +8,6 @@ the mtime restored, and a file above 5 GiB.
 """
 
 import hashlib
-import logging
 import math
 import os
 import resource
@@ -19,16 +18,16 @@ from typing import Any
 
 import pytest
 
-from gnosis_assets.settings import Settings
 from gnosis_assets.stores.local import LocalStore
 from gnosis_assets.stores.s3 import PART_SIZE, S3Store
 from gnosis_assets.sync.cache import HashCache
-from gnosis_assets.sync.context import Progress, SyncContext
+from gnosis_assets.sync.context import SyncContext
 from gnosis_assets.sync.datasets import DatasetSyncResult, sync_dataset_version
 from gnosis_assets.sync.files import upload_file
 from gnosis_assets.volumes.base import FileEntry, FileEntryType, VolumeSource
 from gnosis_assets.volumes.local import LocalVolume
 from gnosis_assets.volumes.modal_volume import ModalVolume
+from gnosis_assets_tests.helpers import engine_context
 
 SOURCE = "ds"
 VERSION = "v1"
@@ -48,20 +47,7 @@ def volume_root(tmp_path: Path) -> Path:
 def make_context(
     tmp_path: Path, volume: VolumeSource, *, cache: HashCache | None = None
 ) -> SyncContext:
-    settings = Settings.from_env(
-        {"GNOSIS_HOME": str(tmp_path / "home"), "GNOSIS_STORE": str(tmp_path / "store")}
-    )
-    log = logging.getLogger("gnosis_assets_tests.faults")
-    return SyncContext(
-        settings=settings,
-        datasets_volume=volume,
-        models_volume=volume,
-        store=LocalStore(tmp_path / "store"),
-        cache=cache,
-        run_id="fault-run",
-        log=log,
-        progress=Progress(log),
-    )
+    return engine_context(tmp_path, volume, cache=cache, run_id="fault-run")
 
 
 def sync_local(tmp_path: Path, root: Path, cache: HashCache | None = None) -> DatasetSyncResult:

@@ -1,13 +1,11 @@
 """Two syncs at once on one state folder, and a source file that grows while it is read."""
 
 import fcntl
-import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from gnosis_assets.settings import Settings
 from gnosis_assets.stores.local import LocalStore
-from gnosis_assets.sync.context import Progress, SyncContext
+from gnosis_assets.sync.context import SyncContext
 from gnosis_assets.sync.datasets import sync_dataset_version
 from gnosis_assets.volumes.base import FileEntry
 from gnosis_assets.volumes.local import LocalVolume
@@ -19,6 +17,7 @@ from gnosis_assets_tests.faults.harness import (
     snapshot,
     start_cli,
 )
+from gnosis_assets_tests.helpers import engine_context
 
 BUSY_MESSAGE = "another sync is running"
 
@@ -82,20 +81,7 @@ class GrowingVolume:
 
 
 def make_context(tmp_path: Path, volume: LocalVolume | GrowingVolume) -> SyncContext:
-    settings = Settings.from_env(
-        {"GNOSIS_HOME": str(tmp_path / "home"), "GNOSIS_STORE": str(tmp_path / "store")}
-    )
-    log = logging.getLogger("gnosis_assets_tests.faults")
-    return SyncContext(
-        settings=settings,
-        datasets_volume=volume,
-        models_volume=volume,
-        store=LocalStore(tmp_path / "store"),
-        cache=None,
-        run_id="growing-run",
-        log=log,
-        progress=Progress(log),
-    )
+    return engine_context(tmp_path, volume, run_id="growing-run")
 
 
 def test_file_appended_during_read(tmp_path: Path) -> None:

@@ -4,7 +4,6 @@ No Modal server is contacted: `FakeModalVolume` serves a copy of the sample volu
 real `modal.volume.FileEntry` type and raises modal's own exception classes.
 """
 
-import logging
 import shutil
 from pathlib import Path
 
@@ -13,13 +12,13 @@ from modal.exception import AuthError, NotFoundError
 
 from gnosis_assets.defs.fingerprints import VolumeCursor
 from gnosis_assets.defs.watch import WatchLimits, plan_tick
-from gnosis_assets.settings import SAMPLE_VOLUMES, Settings
-from gnosis_assets.stores.local import LocalStore
-from gnosis_assets.sync.context import Progress, SyncContext
+from gnosis_assets.settings import SAMPLE_VOLUMES
+from gnosis_assets.sync.context import SyncContext
 from gnosis_assets.sync.datasets import sync_dataset_version
 from gnosis_assets.volumes.base import FileEntryType, VolumeError, list_children, list_files
 from gnosis_assets.volumes.local import LocalVolume
 from gnosis_assets.volumes.modal_volume import ModalVolume
+from gnosis_assets_tests.helpers import engine_context
 from gnosis_assets_tests.remote.fake_modal import FakeModalVolume
 
 DATASETS = "veridica-datasets"
@@ -36,20 +35,7 @@ def modal_volume(fake: FakeModalVolume) -> ModalVolume:
 
 
 def sync_context(tmp_path: Path, volume: ModalVolume) -> SyncContext:
-    settings = Settings.from_env(
-        {"GNOSIS_HOME": str(tmp_path / "home"), "GNOSIS_STORE": str(tmp_path / "store")}
-    )
-    log = logging.getLogger("gnosis_assets_tests.modal")
-    return SyncContext(
-        settings=settings,
-        datasets_volume=volume,
-        models_volume=volume,
-        store=LocalStore(tmp_path / "store"),
-        cache=None,
-        run_id="test-run",
-        log=log,
-        progress=Progress(log),
-    )
+    return engine_context(tmp_path, volume)
 
 
 def test_listing_matches_local_folder(root: Path) -> None:
