@@ -62,15 +62,24 @@ def build_record(
 
 
 class _Tap:
-    """Pass chunks through while hashing them and feeding the profiler."""
+    """Pass chunks through while counting them, feeding the profiler and, if asked, hashing.
+
+    On the upload path the store hashes what it uploads, so hashing here too would cost a
+    second pass over every byte.
+    """
 
     def __init__(
-        self, chunks: Iterator[bytes], profiler: BackgroundReader[FileProfile], where: str
+        self,
+        chunks: Iterator[bytes],
+        profiler: BackgroundReader[FileProfile],
+        where: str,
+        *,
+        hashing: bool = True,
     ) -> None:
         self._chunks = chunks
         self.where = where  # volume and path, for error messages
         self._profiler = profiler
-        self.digest = hashlib.sha256()
+        self.digest = hashlib.sha256() if hashing else None
         self.size = 0
 
     def __iter__(self) -> Iterator[bytes]:
@@ -78,7 +87,8 @@ class _Tap:
             for chunk in self._chunks:
                 if not chunk:
                     continue
-                self.digest.update(chunk)
+                if self.digest is not None:
+                    self.digest.update(chunk)
                 self.size += len(chunk)
                 self._profiler.feed(chunk)
                 yield chunk
@@ -125,6 +135,7 @@ def read_and_profile(
     finally:
         profile = profiler.finish()
     _check_unchanged(volume, entry, tap.size)
+    assert tap.digest is not None
     return tap.digest.hexdigest(), tap.size, profile
 
 
@@ -145,7 +156,9 @@ def upload_file(
     profiler: BackgroundReader[FileProfile] = BackgroundReader(
         lambda stream: profile_stream(name, stream)
     )
-    tap = _Tap(volume.read_chunks(entry.path), profiler, f"{volume.name}:{entry.path}")
+    tap = _Tap(
+        volume.read_chunks(entry.path), profiler, f"{volume.name}:{entry.path}", hashing=False
+    )
 
     def checked_chunks() -> Iterator[bytes]:
         yield from tap
