@@ -21,7 +21,7 @@ MANIFESTS_PREFIX = "manifests"
 
 @dataclass(frozen=True)
 class Settings:
-    """Where the volumes, the store, the registry and the state folder are."""
+    """Locations of the volumes, the store, the registry and the state folder."""
 
     home: Path
     volumes: str  # a folder holding both volumes, or "modal"

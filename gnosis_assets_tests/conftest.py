@@ -17,6 +17,7 @@ from moto.server import ThreadedMotoServer
 from secantus import SecantusDBServer
 
 from gnosis_assets.settings import SAMPLE_VOLUMES, Settings
+from gnosis_assets_tests.helpers import running_secantus
 
 TEST_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing-access-key",
@@ -76,15 +77,8 @@ def s3_bucket(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> str:
 
 @pytest.fixture(scope="session")
 def mongodb_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecantusDBServer]:
-    server = SecantusDBServer(
-        host="127.0.0.1",
-        port=0,
-        storage_path=str(tmp_path_factory.mktemp("secantus")),
-        enable_test_commands=True,
-    )
-    server.start()
-    yield server
-    server.stop()
+    with running_secantus(tmp_path_factory.mktemp("secantus")) as server:
+        yield server
 
 
 @pytest.fixture

@@ -2,8 +2,12 @@
 
 import hashlib
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from secantus import SecantusDBServer
 
 from gnosis_assets.defs.runner import SyncOutcome, run_sync
 from gnosis_assets.instance import open_instance
@@ -69,3 +73,16 @@ def engine_context(
         log=log,
         progress=Progress(log),
     )
+
+
+@contextmanager
+def running_secantus(storage: Path) -> Iterator[SecantusDBServer]:
+    """Run a SecantusDB server on a free loopback port, with test commands (fail points) on."""
+    server = SecantusDBServer(
+        host="127.0.0.1", port=0, storage_path=str(storage), enable_test_commands=True
+    )
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -1,4 +1,4 @@
-"""What Dagster sees: resources, IO managers, partitions, assets, checks, sensors, schedules."""
+"""Dagster definitions: resources, IO managers, partitions, assets, checks, sensors, schedules."""
 
 import warnings
 

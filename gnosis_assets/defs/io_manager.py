@@ -2,7 +2,7 @@
 
 Writing records the object's SHA256 and size on the materialization. Loading re-hashes the
 bytes and compares them with that record and with the object's own metadata before the
-downstream asset sees them; the stock pickle IO manager checks nothing.
+downstream asset receives them. The stock pickle IO manager checks nothing.
 """
 
 import hashlib

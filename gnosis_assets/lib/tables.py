@@ -49,7 +49,7 @@ class ParseError(ValueError):
 
 @dataclass
 class FileProfile:
-    """What a reader needs to know to load a file as it is."""
+    """Facts a reader needs to load a file as it is."""
 
     content_type: str
     format: str  # "csv", "tsv", "lines", "json" or "binary"
@@ -68,7 +68,7 @@ class FileProfile:
 
 
 def table_suffix(name: str) -> tuple[str, str | None]:
-    """Return the suffix that says the format (`.csv`) and the compression suffix, if any."""
+    """Return the suffix that names the format (`.csv`) and the compression, if any."""
     lower = name.lower()
     compression = None
     if lower.endswith(".gz"):

@@ -1,1 +1,1 @@
-"""What records the published data: the MongoDB registry and the YAML manifests."""
+"""Records of the published data: the MongoDB registry and the YAML manifests."""

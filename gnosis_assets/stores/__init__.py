@@ -1,4 +1,4 @@
-"""Where published data goes: S3, or a local folder that mirrors a bucket key for key."""
+"""Object stores for published data: S3, or a local folder that mirrors a bucket key for key."""
 
 from gnosis_assets.stores.base import (
     ChecksumMismatchError,

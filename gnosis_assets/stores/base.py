@@ -30,7 +30,7 @@ class ObjectInfo:
 
 @dataclass(frozen=True)
 class PutResult:
-    """What an upload wrote: its size and the SHA256 computed while the bytes passed."""
+    """Result of an upload: its size and the SHA256 computed while the bytes passed."""
 
     key: str
     size: int

@@ -2,8 +2,8 @@
 
 Small objects go up in one PutObject with their SHA256 as both the S3 checksum and object
 metadata. Larger ones go up in fixed-size multipart parts, each part with its own SHA256
-checksum; the whole-object SHA256 is then attached by a server-side copy onto itself, because
-S3 fixes object metadata when an upload starts, before the hash is known.
+checksum. S3 fixes object metadata when an upload starts, before the hash is known, so a
+server-side copy of the object onto itself then attaches the whole-object SHA256.
 """
 
 import base64

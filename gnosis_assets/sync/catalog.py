@@ -39,11 +39,11 @@ class Catalog:
     models: dict[str, ModelSpec] = field(default_factory=dict)
 
 
-def validate_name(value: object, what: str) -> str:
+def validate_name(value: object, label: str) -> str:
     """Return `value` if it is a usable source, model or version name, else raise ValueError."""
     if not isinstance(value, str) or not NAME_PATTERN.match(value) or ".." in value:
         raise ValueError(
-            f"invalid {what} {value!r}: use 1-128 letters, digits, '.', '_' or '-', "
+            f"invalid {label} {value!r}: use 1-128 letters, digits, '.', '_' or '-', "
             "starting with a letter or digit"
         )
     return value

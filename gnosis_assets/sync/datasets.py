@@ -274,8 +274,8 @@ def _publish(context: SyncContext, source: str, version: str, result: DatasetSyn
         return
 
     document = _build_document(context, source, version, records, digest, previous_document)
-    # NOTE: between these moves and the metadata.json write, a reader of a changed version reads
-    # new bytes beside the old metadata.json; a verified fetch then fails loudly, never silently.
+    # NOTE: between these moves and the metadata.json write, a reader of a changed version gets
+    # new bytes beside the old metadata.json. A verified fetch then fails with a checksum error.
     for outcome in outcomes:
         if outcome.staged_key is not None:
             context.store.move(outcome.staged_key, outcome.record["key"])

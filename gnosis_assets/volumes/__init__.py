@@ -1,4 +1,4 @@
-"""Where curated data comes from: Modal volumes, through the client or as a mounted folder."""
+"""Volume sources of curated data: Modal volumes, through the client or as a mounted folder."""
 
 from gnosis_assets.volumes.base import FileEntry, FileEntryType, VolumeError, VolumeSource
 

@@ -22,19 +22,13 @@ from gnosis_assets.registry.client import open_registry
 from gnosis_assets.sync.metadata import METADATA_NAME
 from gnosis_assets_tests.faults.conftest import Reference, TargetFactory
 from gnosis_assets_tests.faults.harness import Target, assert_converged, run_cli, snapshot
+from gnosis_assets_tests.helpers import running_secantus
 
 
 @pytest.fixture(scope="module")
 def failpoint_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecantusDBServer]:
-    server = SecantusDBServer(
-        host="127.0.0.1",
-        port=0,
-        storage_path=str(tmp_path_factory.mktemp("failpoints")),
-        enable_test_commands=True,
-    )
-    server.start()
-    yield server
-    server.stop()
+    with running_secantus(tmp_path_factory.mktemp("failpoints")) as server:
+        yield server
 
 
 def configure_failpoint(uri: str, mode: Any, data: dict[str, Any]) -> None:

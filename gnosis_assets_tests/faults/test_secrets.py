@@ -15,11 +15,11 @@ from pathlib import Path
 import pymongo
 import pytest
 from bson import json_util
-from secantus import SecantusDBServer
 
 from gnosis_assets_tests.faults.conftest import TargetFactory
 from gnosis_assets_tests.faults.harness import Target, run_cli
 from gnosis_assets_tests.faults.proxy import FaultPlan, FaultProxy
+from gnosis_assets_tests.helpers import running_secantus
 
 AWS_MARKER = "AwsMarkerSecret7Qx9"
 MONGO_PASSWORD = "MongoMarkerPass4Kz2"
@@ -29,19 +29,12 @@ MARKERS = (AWS_MARKER.encode(), MONGO_PASSWORD.encode())
 @pytest.fixture(scope="module")
 def auth_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Start a SecantusDB server with a user whose password is a marker; return its URI."""
-    server = SecantusDBServer(
-        host="127.0.0.1",
-        port=0,
-        storage_path=str(tmp_path_factory.mktemp("secrets")),
-        enable_test_commands=True,
-    )
-    server.start()
-    uri = str(server.uri)
-    client: pymongo.MongoClient = pymongo.MongoClient(uri)
-    with client:
-        client.admin.command("createUser", "gnosis", pwd=MONGO_PASSWORD, roles=["root"])
-    yield uri.replace("mongodb://", f"mongodb://gnosis:{MONGO_PASSWORD}@", 1)
-    server.stop()
+    with running_secantus(tmp_path_factory.mktemp("secrets")) as server:
+        uri = str(server.uri)
+        client: pymongo.MongoClient = pymongo.MongoClient(uri)
+        with client:
+            client.admin.command("createUser", "gnosis", pwd=MONGO_PASSWORD, roles=["root"])
+        yield uri.replace("mongodb://", f"mongodb://gnosis:{MONGO_PASSWORD}@", 1)
 
 
 def leaks_in(data: bytes) -> list[str]:

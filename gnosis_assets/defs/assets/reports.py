@@ -30,7 +30,7 @@ SYNC_REPORT_KEY = AssetKey(["datasets", "sync_report"])
 
 
 class SyncReportConfig(Config):
-    """Which runs the report covers; empty means every run since the previous report."""
+    """Runs the report covers. Empty `run_ids` means every run since the previous report."""
 
     run_ids: list[str] = []
     started_at: str | None = None  # ISO-8601 UTC start of the sync; default: earliest run start
@@ -133,9 +133,11 @@ def build_sync_report_asset(record_keys: list[AssetKey]) -> AssetsDefinition:
     return sync_report
 
 
-def _start_time(instance: DagsterInstance, run_ids: list[str], given: str | None) -> datetime:
-    if given:
-        return datetime.fromisoformat(given.replace("Z", "+00:00"))
+def _start_time(
+    instance: DagsterInstance, run_ids: list[str], configured_start: str | None
+) -> datetime:
+    if configured_start:
+        return datetime.fromisoformat(configured_start.replace("Z", "+00:00"))
     starts = []
     for run_id in run_ids:
         record = instance.get_run_record_by_id(run_id)
